@@ -25,7 +25,9 @@ class GeocodeCacheEntry(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["provider", "query"], name="geocode_cache_provider_query")
+            models.UniqueConstraint(
+                fields=["provider", "query"], name="geocode_cache_provider_query"
+            )
         ]
 
     def __str__(self) -> str:
