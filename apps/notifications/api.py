@@ -1,7 +1,8 @@
 """REST API for devices and in-app notifications (contract: Devices and notifications)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import ErrorResponse404Serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -37,6 +38,9 @@ class DeviceCreateApi(APIView):
         platform = serializers.ChoiceField(choices=Device.Platform.choices)
         token = serializers.CharField(max_length=1024, trim_whitespace=True)
 
+        class Meta:
+            ref_name = "DeviceCreate"
+
     @extend_schema(operation_id="devices_create", request=Input, responses={201: DeviceOutput})
     def post(self, request: Request) -> Response:
         payload = self.Input(data=request.data)
@@ -46,7 +50,15 @@ class DeviceCreateApi(APIView):
 
 
 class DeviceDeleteApi(APIView):
-    @extend_schema(operation_id="devices_destroy", responses={204: None})
+    @extend_schema(
+        operation_id="devices_destroy",
+        responses={
+            204: None,
+            404: OpenApiResponse(
+                ErrorResponse404Serializer, description="Not your device, or no such token."
+            ),
+        },
+    )
     def delete(self, request: Request, token: str) -> Response:
         services.device_delete(user=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -84,6 +96,9 @@ class NotificationReadApi(APIView):
         ids = serializers.ListField(
             child=serializers.IntegerField(min_value=1), max_length=500, allow_empty=True
         )
+
+        class Meta:
+            ref_name = "NotificationsRead"
 
     @extend_schema(operation_id="notifications_read", request=Input, responses={204: None})
     def post(self, request: Request) -> Response:

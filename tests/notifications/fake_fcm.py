@@ -55,7 +55,9 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        def _reply(
+            self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             raw = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -71,24 +73,60 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
             if self.path == "/token":
                 with fake.lock:
                     fake.token_requests.append(parse_qs(raw))
-                self._reply(200, {"access_token": f"fake-{uuid.uuid4().hex}", "expires_in": 3600, "token_type": "Bearer"})
+                self._reply(
+                    200,
+                    {
+                        "access_token": f"fake-{uuid.uuid4().hex}",
+                        "expires_in": 3600,
+                        "token_type": "Bearer",
+                    },
+                )
                 return
             if self.path != f"/v1/projects/{PROJECT_ID}/messages:send":
-                self._reply(404, {"error": {"code": 404, "status": "NOT_FOUND", "message": self.path}})
+                self._reply(
+                    404, {"error": {"code": 404, "status": "NOT_FOUND", "message": self.path}}
+                )
                 return
             if fake.delay_seconds:
                 time.sleep(fake.delay_seconds)
             body = json.loads(raw)
             token = body["message"]["token"]
             if token.startswith("dead-"):
-                self._reply(404, {"error": {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",
-                                            "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}]}})
+                self._reply(
+                    404,
+                    {
+                        "error": {
+                            "code": 404,
+                            "status": "NOT_FOUND",
+                            "message": "Requested entity was not found.",
+                            "details": [
+                                {
+                                    "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                                    "errorCode": "UNREGISTERED",
+                                }
+                            ],
+                        }
+                    },
+                )
                 return
             if token.startswith("flaky-"):
-                self._reply(503, {"error": {"code": 503, "status": "UNAVAILABLE", "message": "try later"}}, {"Retry-After": "120"})
+                self._reply(
+                    503,
+                    {"error": {"code": 503, "status": "UNAVAILABLE", "message": "try later"}},
+                    {"Retry-After": "120"},
+                )
                 return
             if token.startswith("bad-"):
-                self._reply(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "Invalid value at 'message.data'"}})
+                self._reply(
+                    400,
+                    {
+                        "error": {
+                            "code": 400,
+                            "status": "INVALID_ARGUMENT",
+                            "message": "Invalid value at 'message.data'",
+                        }
+                    },
+                )
                 return
             with fake.lock:
                 fake.sends.append(body)

@@ -114,7 +114,9 @@ def test_in_app_is_written_once_even_if_an_interrupted_attempt_wrote_it(
     message = remind(alice)
     deliveries_send(delivery_ids=delivery_ids(message))
     # As if the worker died after the in-app commit but the delivery row was reset by hand.
-    message.deliveries.filter(channel=Channel.IN_APP).update(status=Delivery.Status.PENDING, sent_at=None)
+    message.deliveries.filter(channel=Channel.IN_APP).update(
+        status=Delivery.Status.PENDING, sent_at=None
+    )
 
     deliveries_send(delivery_ids=delivery_ids(message))
 

@@ -16,7 +16,11 @@ def test_notify_records_one_delivery_per_chosen_channel(alice: User, remind: Cal
     message = remind(alice)
 
     assert message.kind == Kind.REMINDER
-    assert status_by_channel(message) == {"in_app": "pending", "email": "pending", "push": "pending"}
+    assert status_by_channel(message) == {
+        "in_app": "pending",
+        "email": "pending",
+        "push": "pending",
+    }
 
 
 def test_email_switched_off_means_no_email_delivery(alice: User, remind: Callable) -> None:
