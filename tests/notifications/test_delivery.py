@@ -289,3 +289,18 @@ def test_the_scan_gives_up_on_rows_that_crashed_their_workers_too_often(
     assert report.given_up == 3
     assert report.count == 0
     assert set(status_by_channel(message).values()) == {"failed"}
+
+
+def test_the_management_command_sends_due_deliveries_here(alice: User, remind: Callable) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    message = remind(alice, due_at=timezone.now() + timedelta(seconds=1))
+    out = StringIO()
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
+        call_command("send_due_notifications", "--here", stdout=out)
+
+    assert "sent 2 of 3 due deliveries" in out.getvalue()
+    assert status_by_channel(message) == {"in_app": "sent", "email": "sent", "push": "skipped"}
