@@ -304,7 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-dispatch-due": {
         "task": "notifications.dispatch_due_deliveries",
         "schedule": env.float("NOTIFICATIONS_SCAN_SECONDS", default=30.0),
-        "options": {"expires": 25},
+        "options": {"expire_seconds": 25},  # a scan stuck in the queue is dropped, not piled up
     },
 }
 

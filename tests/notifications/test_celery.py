@@ -139,7 +139,10 @@ def test_two_beats_only_one_ticks(beat_lock: str, every_second_task: str) -> Non
     assert not second.holds_lock
     assert every_second_task in first.sent
     assert second.sent == []
-    assert PeriodicTask.objects.filter(name="notifications-dispatch-due", enabled=True).exists()
+    scan = PeriodicTask.objects.get(name="notifications-dispatch-due")
+    assert scan.enabled
+    assert scan.task == "notifications.dispatch_due_deliveries"
+    assert scan.expire_seconds == 25
     first.close()
     second.close()
 

@@ -304,3 +304,18 @@ def test_the_management_command_sends_due_deliveries_here(alice: User, remind: C
 
     assert "sent 2 of 3 due deliveries" in out.getvalue()
     assert status_by_channel(message) == {"in_app": "sent", "email": "sent", "push": "skipped"}
+
+
+def test_misconfigured_fcm_credentials_retry_later_instead_of_failing(
+    alice: User, remind: Callable, settings: Settings
+) -> None:
+    settings.NOTIFICATIONS_PUSH_SENDER = "apps.notifications.channels.push.FcmPushSender"
+    settings.FCM_CREDENTIALS_FILE = "/nonexistent/service-account.json"
+    DeviceFactory(user=alice)
+    message = remind(alice)
+
+    deliveries_send(delivery_ids=delivery_ids(message))
+
+    push = message.deliveries.get(channel=Channel.PUSH)
+    assert push.status == Delivery.Status.PENDING
+    assert "push sender unavailable" in push.last_error

@@ -102,9 +102,11 @@ def test_killing_the_worker_mid_batch_loses_nothing_and_doubles_nothing(
 
     real_worker(queues=["notifications"], env=env, purge=False)
     assert wait_until(
-        lambda: not Delivery.objects.filter(
-            status=Delivery.Status.SENDING, lease_until__gte=timezone.now()
-        ).exists(),
+        lambda: (
+            not Delivery.objects.filter(
+                status=Delivery.Status.SENDING, lease_until__gte=timezone.now()
+            ).exists()
+        ),
         timeout=20,
     )
     dispatch_due_deliveries_task()  # the periodic scan hands out what the dead worker held

@@ -277,7 +277,14 @@ def _devices_by_user(user_ids: set[int]) -> dict[int, list[Device]]:
 def _send_pushes(batch: _Batch, deliveries: list[Delivery]) -> None:
     if not deliveries:
         return
-    sender = get_push_sender()
+    try:
+        sender = get_push_sender()
+    except (ValueError, OSError) as exc:
+        # Misconfigured credentials: an operator can fix them; the attempt limit bounds this.
+        logger.exception("push sender unavailable")
+        for delivery in deliveries:
+            batch.retry_later(delivery, TransientSendError(f"push sender unavailable: {exc}"))
+        return
     devices = _devices_by_user({delivery.message.user_id for delivery in deliveries})
     for delivery in deliveries:
         message = delivery.message

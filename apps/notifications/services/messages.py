@@ -59,7 +59,9 @@ def notify(
 ) -> Message:
     """Tell `user` something, once per `idempotency_key`, on the channels they chose.
 
-    Writes the message and one delivery per channel in the caller's transaction; sending is
+    `context` is JSON for the kind's template and is also shown to the recipient as the
+    in-app notification's `data` (ids, local times): never put other people's private details
+    in it. Writes the message and one delivery per channel in the caller's transaction; sending is
     queued only after that transaction commits. A second call with the same key returns the
     first message and changes nothing. `due_at` in the future holds the message until then
     (the periodic scan sends it); reminders use this instead of a Celery ETA.
