@@ -4,8 +4,8 @@ forgotten terminal) never send a periodic task twice.
 
 The lock (`BEAT_LOCK_KEY` in `BEAT_LOCK_URL`, default the app's Redis) expires after
 `BEAT_LOCK_TTL_SECONDS` and is renewed on every tick; a beat that dies stops renewing, and a
-standby takes over within one TTL. A standby re-reads the schedule from the database when it
-takes over, so it continues from the last run the previous holder recorded. Periodic tasks
+standby takes over within one TTL and continues from the last runs the previous holder saved
+(django-celery-beat saves them every few minutes and at shutdown). Periodic tasks
 still have to be safe to run twice (a lock that expires during a long GC pause is not a
 fence), which ours are: they scan for due rows and claim them (docs/adr/0020).
 """
@@ -82,9 +82,9 @@ class SingleBeatScheduler(DatabaseScheduler):  # type: ignore[misc]  # untyped b
                 self._held = True
                 self._renewed_at = time.monotonic()
                 logger.info("beat lock acquired (%s): this scheduler now ticks", self._token)
-                # Continue from what the previous holder recorded, not from our stale copy.
-                self._initial_read = True
-                self._heap = None
+                # No forced re-read here: DatabaseScheduler reloads the schedule on its first
+                # tick when the previous holder saved runs since we read it (PeriodicTasks'
+                # change stamp), and forcing an initial read sends due entries twice.
                 return True
             return False
         except LockError:
