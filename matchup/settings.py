@@ -290,3 +290,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- notifications (and the Celery plumbing every app relies on; docs/adr/0020) --------------
+# Queues: one per kind of work, so a venue import never delays a reminder. Routes by task
+# name prefix; every task carries an explicit `name="<app>.<verb>_<noun>"`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "notifications.*": {"queue": "notifications"},
+    "venues.*": {"queue": "venues"},
+    "matching.*": {"queue": "matching"},
+}
+# acks_late/reject_on_worker_lost are set per task, only on tasks that are safe to run twice.
+# A late-acked task interrupted by a lost broker connection is cancelled and redelivered.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Exactly one beat ticks: the scheduler holds a Redis lock and renews it on every tick.
+CELERY_BEAT_SCHEDULER = "matchup.beat:SingleBeatScheduler"
+BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=REDIS_URL)
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="matchup:beat-lock")
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "notifications-dispatch-due": {
+        "task": "notifications.dispatch_due_deliveries",
+        "schedule": env.float("NOTIFICATIONS_SCAN_SECONDS", default=30.0),
+        "options": {"expire_seconds": 25},  # a scan stuck in the queue is dropped, not piled up
+    },
+}
+
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "apps.notifications.context_processors.notifications"
+)
+# A claimed delivery stays leased longer than its task may run (the hard time limit), so no
+# second worker can pick it up while the first could still be sending (checked at startup).
+NOTIFICATIONS_LEASE_SECONDS = env.int(
+    "NOTIFICATIONS_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+)
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=200)
+NOTIFICATIONS_SCAN_LIMIT = env.int("NOTIFICATIONS_SCAN_LIMIT", default=20_000)
+# A pending row whose task has not run this long after the scan enqueued it is enqueued again.
+NOTIFICATIONS_REDISPATCH_SECONDS = env.int("NOTIFICATIONS_REDISPATCH_SECONDS", default=600)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
+# Push: Firebase Cloud Messaging (HTTP v1) when credentials are given, else a logging sender.
+FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
+FCM_CREDENTIALS_JSON = env.str("FCM_CREDENTIALS_JSON", default="")
+FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", default="")
+FCM_API_URL = env.str("FCM_API_URL", default="https://fcm.googleapis.com/v1").rstrip("/")
+FCM_TIMEOUT_SECONDS = env.float("FCM_TIMEOUT_SECONDS", default=10.0)
+NOTIFICATIONS_PUSH_SENDER = env.str(
+    "NOTIFICATIONS_PUSH_SENDER",
+    default="apps.notifications.channels.push.FcmPushSender"
+    if FCM_CREDENTIALS_FILE or FCM_CREDENTIALS_JSON
+    else "apps.notifications.channels.push.LoggingPushSender",
+)
