@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from drf_standardized_errors.openapi_serializers import ErrorResponse404Serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.safety import selectors, services
 from apps.safety.models import Block, Report
+from apps.safety.schema import error_responses
 
 # Ids are 64-bit in the database: anything larger cannot name a row (and must not reach SQL).
 MAX_ID = 2**63 - 1
@@ -51,7 +51,13 @@ class BlockListApi(ListAPIView[Block]):
         data = BlockOutput([_block_output(block) for block in page], many=True).data
         return self.get_paginated_response(data)
 
-    @extend_schema(operation_id="blocks_list")
+    @extend_schema(
+        operation_id="blocks_list",
+        responses={
+            200: BlockOutput(many=True),
+            **error_responses(401, 403, 404, 429, e404="No such page."),
+        },
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -63,7 +69,15 @@ class BlockListApi(ListAPIView[Block]):
                 BlockOutput,
                 description="Blocked (blocking someone already blocked returns the same block).",
             ),
-            404: OpenApiResponse(ErrorResponse404Serializer, description="No such person."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                429,
+                e400="Invalid `user_id`, or your own (`cannot_block_self`).",
+                e404="No such person (`not_found`).",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -82,8 +96,8 @@ class BlockDetailApi(APIView):
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
         responses={
             204: None,
-            404: OpenApiResponse(
-                ErrorResponse404Serializer, description="You have not blocked this person."
+            **error_responses(
+                401, 403, 404, 429, e404="You have not blocked this person (`not_found`)."
             ),
         },
     )
@@ -143,8 +157,15 @@ class ReportCreateApi(APIView):
         request=Input,
         responses={
             201: ReportOutput,
-            404: OpenApiResponse(
-                ErrorResponse404Serializer, description="No such person or event."
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                429,
+                e400="Invalid input, not exactly one target (`report_target_required`), or "
+                "yourself (`cannot_report_self`).",
+                e404="No such person or event (`not_found`).",
             ),
         },
     )

@@ -13,7 +13,7 @@ class PersonNotFound(NotFound):
 
 
 class NotBlocked(NotFound):
-    code = "not_blocked"
+    # Code stays "not_found": the 404 error schema of the API allows only that code.
     default_detail = "You have not blocked this person."
 
 
