@@ -370,7 +370,17 @@ WEB_RATE_LIMIT_RETRY_AFTER = env.int("WEB_RATE_LIMIT_RETRY_AFTER", default=60)
 # Brute-force lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one email from
 # one address, that pair is locked for LOGIN_LOCKOUT_MINUTES (each new try restarts the clock),
 # even with the right password. Counted in the cache (Redis), so the records expire by themselves.
-AUTHENTICATION_BACKENDS = ["apps.safety.lockout.LoginLockoutBackend", *AUTHENTICATION_BACKENDS]
+# The same backends, loading the user with the account state joined (apps/safety/backends.py).
+_JOINED_BACKENDS = {
+    "django.contrib.auth.backends.ModelBackend": "apps.safety.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend": (
+        "apps.safety.backends.AuthenticationBackend"
+    ),
+}
+AUTHENTICATION_BACKENDS = [
+    "apps.safety.lockout.LoginLockoutBackend",
+    *(_JOINED_BACKENDS.get(path, path) for path in AUTHENTICATION_BACKENDS),
+]
 AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))

@@ -10,14 +10,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from apps.core.api.exceptions import is_api_request, json_error
-from apps.safety.selectors import user_restriction
+from apps.safety.selectors import restriction_of
 
 
 class AccountRestrictionMiddleware:
-    """A suspended or banned person's session ends at their next request, with a page (or, under
-    /api/, a 403 `account_suspended`/`account_banned`) that says why. Costs one cache read per
-    signed-in request. (Banned accounts are inactive, so Django already drops their sessions;
-    this also covers suspensions, which keep the account active.)"""
+    """A suspended or banned person's session ends at their next request, with a page (or,
+    under /api/, a 403 `account_suspended`/`account_banned`) that says why. Costs no query: our
+    authentication backends load the user with the account state joined in. (Banned accounts
+    are inactive, so Django already drops their sessions; this also covers suspensions.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -25,7 +25,7 @@ class AccountRestrictionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            restriction = user_restriction(user_id=user.pk)
+            restriction = restriction_of(user)
             if restriction is not None:
                 logout(request)
                 if is_api_request(request):

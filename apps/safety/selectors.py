@@ -5,7 +5,7 @@ to keep blocked people apart and restricted accounts out:
 * `is_blocked_between(a_id, b_id)`: one pair, either direction;
 * `blocked_pairs_among(user_ids)`: every blocked pair inside a group (for matching);
 * `user_is_restricted(user)` / `user_restriction(user_id=)`: suspended or banned right now
-  (cached; checked on every authenticated request);
+  (one cache read; the per-request check uses the state joined to the signed-in user);
 * `restricted_user_ids()`: a subquery of restricted accounts, to `exclude(user_id__in=…)`.
 """
 
@@ -117,11 +117,34 @@ def user_restriction(*, user_id: int) -> Restriction | None:
         except Exception:
             logger.warning("Restriction cache unavailable; not caching", exc_info=True)
     banned, until_ts = state
+    return _restriction(
+        banned=banned, until=datetime.fromtimestamp(until_ts, tz=UTC) if until_ts else None
+    )
+
+
+def _restriction(*, banned: bool, until: datetime | None) -> Restriction | None:
     if banned:
         return Restriction(kind="banned")
-    if until_ts is not None and until_ts > timezone.now().timestamp():
-        return Restriction(kind="suspended", until=datetime.fromtimestamp(until_ts, tz=UTC))
+    if until is not None and until > timezone.now():
+        return Restriction(kind="suspended", until=until)
     return None
+
+
+def restriction_of(user: User) -> Restriction | None:
+    """`user_restriction` for the user this request authenticated: our authentication backends
+    and JWT authentication load it with the account state joined in, so this costs nothing.
+    (For any other user object, whose joined state may be older, use `user_restriction`.)"""
+    if User.safety_status.is_cached(user):  # type: ignore[attr-defined]
+        status: AccountStatus | None = getattr(user, "safety_status", None)
+        if status is None:
+            return None
+        return _restriction(banned=status.banned_at is not None, until=status.suspended_until)
+    return user_restriction(user_id=user.pk)
+
+
+def user_with_account_state(*, user_id: Any) -> User | None:
+    """The user, with the account state joined in for `restriction_of` (one query)."""
+    return User._default_manager.select_related("safety_status").filter(pk=user_id).first()
 
 
 def restriction_cache_clear(*, user_id: int) -> None:

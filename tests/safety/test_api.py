@@ -102,9 +102,8 @@ def test_the_block_list_is_paginated_with_a_fixed_number_of_queries(
     for _ in range(25):
         BlockFactory(blocker=alice)
     client = auth_client(alice)
-    client.get("/api/v1/blocks")  # warms the account-state cache
 
-    # user (token) + count + page
+    # the user (with the account state joined in) + count + page
     with django_assert_max_num_queries(3):
         page = client.get("/api/v1/blocks?page_size=10&page=2")
 

@@ -99,15 +99,16 @@ def test_other_people_are_not_affected(
     assert token_for(api_client, alice).status_code == 200
 
 
-def test_the_account_check_costs_no_query_once_cached(
+def test_the_account_check_costs_no_query_of_its_own(
     auth_client, alice: User, django_assert_num_queries
 ) -> None:
     client = auth_client(alice)
-    client.get("/api/v1/blocks")
 
-    # the user (token) + count; the restriction comes from the cache
-    with django_assert_num_queries(2):
+    # the user, with the account state joined in + the count of an empty list
+    with django_assert_num_queries(2) as captured:
         client.get("/api/v1/blocks")
+
+    assert 'JOIN "safety_accountstatus"' in captured.captured_queries[0]["sql"]
 
 
 # --- Web --------------------------------------------------------------------------------------
@@ -163,3 +164,17 @@ def test_after_the_suspension_ends_the_web_login_works(
     services.user_unsuspend(user=bob, moderator=moderator)
 
     assert web_login(client, bob).status_code == 302
+
+
+def test_the_web_session_check_costs_no_query_of_its_own(client: Client, alice: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/me/blocked/").status_code == 200
+
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert not [q for q in sql if q.startswith("SELECT") and 'FROM "safety_accountstatus"' in q]
+    assert any('JOIN "safety_accountstatus"' in q for q in sql)
