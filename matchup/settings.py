@@ -332,7 +332,10 @@ SIMPLE_JWT["TOKEN_OBTAIN_SERIALIZER"] = "apps.safety.tokens.TokenObtainPairSeria
 
 # Client addresses: X-Forwarded-For is believed only from this many proxies of ours (0 = none,
 # use the connection's address), the same rule for the API's limits, allauth's and the lockout.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Behind the TLS proxy (BEHIND_TLS_PROXY) that is one unless said otherwise.
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
