@@ -346,3 +346,137 @@ NOTIFICATIONS_PUSH_SENDER = env.str(
     if FCM_CREDENTIALS_FILE or FCM_CREDENTIALS_JSON
     else "apps.notifications.channels.push.LoggingPushSender",
 )
+
+# --- safety ----------------------------------------------------------------------------------
+# Blocks, reports and moderation (apps/safety); abuse limits (DRF throttles, allauth form limits,
+# django-axes lockout); the Content Security Policy (django-csp). README: "Safety".
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+INSTALLED_APPS += ["axes", "csp"]
+
+
+def _insert_after(items: list[str], anchor: str, *new: str) -> list[str]:
+    at = items.index(anchor) + 1
+    return [*items[:at], *new, *items[at:]]
+
+
+MIDDLEWARE = _insert_after(
+    MIDDLEWARE,
+    "django.middleware.security.SecurityMiddleware",
+    "apps.safety.middleware.ContentSecurityPolicyMiddleware",
+    "apps.safety.middleware.RetryAfterMiddleware",
+)
+MIDDLEWARE = _insert_after(
+    MIDDLEWARE,
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.safety.middleware.AccountRestrictionMiddleware",
+)
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+TEMPLATES[0]["OPTIONS"]["context_processors"] += ["csp.context_processors.nonce"]
+
+# Suspended and banned accounts: refused by the API's token authentication and token views, by
+# the web login (adapter) and in open sessions (middleware).
+ACCOUNT_ADAPTER = "apps.safety.adapters.SafetyAccountAdapter"
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "apps.safety.authentication.JWTAuthentication"
+    if path == "rest_framework_simplejwt.authentication.JWTAuthentication"
+    else path
+    for path in REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+]
+SIMPLE_JWT["USER_AUTHENTICATION_RULE"] = "apps.safety.authentication.user_authentication_rule"
+SIMPLE_JWT["TOKEN_OBTAIN_SERIALIZER"] = "apps.safety.tokens.TokenObtainPairSerializer"  # noqa: S105
+
+# Client addresses: X-Forwarded-For is believed only from this many proxies of ours (0 = none,
+# use the connection's address), the same rule for the API's limits, allauth's and the lockout.
+# Behind the TLS proxy (BEHIND_TLS_PROXY) that is one unless said otherwise.
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# Rate limits. API: "N/s|min|h|day" or "N/15m" per scope, per person (per IP when anonymous);
+# over the limit → 429 `throttled` with Retry-After. Read per request, so tests may lower them.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+API_RATE_LIMITS = {
+    "auth_register": env.str("RATE_LIMIT_REGISTER", default="10/h"),
+    "auth_token": env.str("RATE_LIMIT_LOGIN", default="20/min"),
+    "auth_token_refresh": env.str("RATE_LIMIT_TOKEN_REFRESH", default="60/min"),
+    "auth_password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/h"),
+    "auth_verify_email": env.str("RATE_LIMIT_VERIFY_EMAIL", default="30/h"),
+    "reports": env.str("RATE_LIMIT_REPORTS", default="30/day"),
+    "writes": env.str("RATE_LIMIT_WRITES", default="120/min"),
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "apps.safety.ratelimit.ScopedThrottle",
+    "apps.safety.ratelimit.WriteThrottle",
+]
+# Web forms (django-allauth's format "N/<period>/<ip|key|user>", comma-separated). Failed logins
+# are counted by the lockout below, for the web and the API alike, so allauth's own
+# "login_failed" limit is off.
+ACCOUNT_RATE_LIMITS = (
+    {
+        "login": env.str("RATE_LIMIT_WEB_LOGIN", default="30/m/ip"),
+        "login_failed": None,
+        "signup": env.str("RATE_LIMIT_WEB_SIGNUP", default="10/h/ip"),
+        "reset_password": env.str("RATE_LIMIT_WEB_PASSWORD_RESET", default="10/h/ip,3/h/key"),
+    }
+    if RATE_LIMITS_ENABLED
+    else False
+)
+WEB_RATE_LIMIT_RETRY_AFTER = env.int("WEB_RATE_LIMIT_RETRY_AFTER", default=60)
+
+# Brute-force lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one email from
+# one address, that pair is locked for LOGIN_LOCKOUT_MINUTES (each new try restarts the clock),
+# even with the right password. Counted in the cache (Redis), so the records expire by themselves.
+# The same backends, loading the user with the account state joined (apps/safety/backends.py).
+_JOINED_BACKENDS = {
+    "django.contrib.auth.backends.ModelBackend": "apps.safety.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend": (
+        "apps.safety.backends.AuthenticationBackend"
+    ),
+}
+AUTHENTICATION_BACKENDS = [
+    "apps.safety.lockout.LoginLockoutBackend",
+    *(_JOINED_BACKENDS.get(path, path) for path in AUTHENTICATION_BACKENDS),
+]
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "apps.safety.lockout.CacheHandler"
+AXES_USERNAME_CALLABLE = "apps.safety.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "apps.safety.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.safety.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # nothing in the database to show: attempts live in the cache
+AXES_DISABLE_ACCESS_LOG = True  # no log of every login's address: we do not need it
+
+# Content Security Policy: our pages load scripts, styles, images and fonts only from us
+# (scripts also by per-response nonce: `nonce="{{ CSP_NONCE }}"`); nothing may frame us.
+# Map tiles are the one outside source (CSP_EXTRA_IMG_SOURCES).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [
+            SELF,
+            *env.list("CSP_EXTRA_IMG_SOURCES", default=["https://tile.openstreetmap.org"]),
+        ],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Per path prefix, directives replaced: Swagger UI (drf-spectacular's page) runs inline code.
+CONTENT_SECURITY_POLICY_PATH_OVERRIDES = {
+    "/api/docs": {
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+    },
+}

@@ -129,6 +129,7 @@ def owner_profile_data(profile: Profile) -> dict[str, Any]:
 
 # --- Accounts -------------------------------------------------------------------------------
 class RegisterApi(APIView):
+    throttle_scope = "auth_register"  # rates: settings.API_RATE_LIMITS
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
@@ -158,6 +159,7 @@ class RegisterApi(APIView):
 
 
 class VerifyEmailApi(APIView):
+    throttle_scope = "auth_verify_email"  # rates: settings.API_RATE_LIMITS
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
@@ -180,6 +182,7 @@ class TokenApi(TokenObtainPairView):
     """`{email, password}` → `{access, refresh}`. Unverified accounts may log in (ADR 0002)."""
 
     authentication_classes: list[type] = []
+    throttle_scope = "auth_token"  # rates: settings.API_RATE_LIMITS
 
     @extend_schema(operation_id="auth_token")
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -190,6 +193,7 @@ class TokenRefreshApi(TokenRefreshView):
     """`{refresh}` → a new `{access, refresh}`; the old refresh token is revoked."""
 
     authentication_classes: list[type] = []
+    throttle_scope = "auth_token_refresh"  # rates: settings.API_RATE_LIMITS
 
     @extend_schema(operation_id="auth_token_refresh")
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -224,6 +228,7 @@ class LogoutApi(APIView):
 
 
 class PasswordResetApi(APIView):
+    throttle_scope = "auth_password_reset"  # rates: settings.API_RATE_LIMITS
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 

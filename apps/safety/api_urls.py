@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.safety import api
+
+urlpatterns = [
+    path("blocks", api.BlockListApi.as_view(), name="blocks"),
+    path("blocks/<int:user_id>", api.BlockDetailApi.as_view(), name="block-detail"),
+    path("reports", api.ReportCreateApi.as_view(), name="reports"),
+]
