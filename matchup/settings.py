@@ -327,3 +327,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": "venues", "expires": 600},
     },
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "VenueKindEnum": "apps.core.kinds.VenueKind",
+}

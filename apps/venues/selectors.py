@@ -1,7 +1,8 @@
 """Reads on venues and regions, for this app's API and for the web, events and matching apps."""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
@@ -95,6 +96,14 @@ def venue_hours_status(venue: Venue, when: datetime) -> hours.HoursStatus:
         lat=venue.location.y,
         lng=venue.location.x,
     )
+
+
+def venue_local_time(venue: Venue, when: datetime) -> datetime:
+    """`when` in the venue's time zone (UTC when the zone is unknown to this system)."""
+    try:
+        return when.astimezone(ZoneInfo(venue.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return when.astimezone(UTC)
 
 
 def venue_slots_open(venue: Venue, slots: Sequence[hours.Slot]) -> list[bool | None]:
