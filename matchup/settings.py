@@ -288,7 +288,8 @@ OVERPASS_USER_AGENT = env.str(
     "OVERPASS_USER_AGENT", default="MatchUp/0.1 venue refresh (+https://matchup.example; hello@matchup.example)"
 )
 OVERPASS_TIMEOUT_SECONDS = env.int("OVERPASS_TIMEOUT_SECONDS", default=180)  # the query's [timeout:]
-OVERPASS_TIMEOUT_MARGIN_SECONDS = env.float("OVERPASS_TIMEOUT_MARGIN_SECONDS", default=30.0)
+# Client-side wait for the answer (and for the whole download); default: the query's timeout + 30 s.
+OVERPASS_READ_TIMEOUT_SECONDS = env.float("OVERPASS_READ_TIMEOUT_SECONDS", default=0) or None
 OVERPASS_CONNECT_TIMEOUT_SECONDS = env.float("OVERPASS_CONNECT_TIMEOUT_SECONDS", default=10.0)
 OVERPASS_MAX_ATTEMPTS = env.int("OVERPASS_MAX_ATTEMPTS", default=3)
 OVERPASS_BACKOFF_SECONDS = env.float("OVERPASS_BACKOFF_SECONDS", default=5.0)

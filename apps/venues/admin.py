@@ -44,6 +44,8 @@ class RegionForm(forms.ModelForm):
 
 
 class VenueForm(forms.ModelForm):
+    website = forms.URLField(assume_scheme="https", required=False, max_length=500)
+
     class Meta:
         model = Venue
         fields = [

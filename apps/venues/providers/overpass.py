@@ -65,12 +65,11 @@ def fetch(*, bbox: tuple[float, float, float, float]) -> Batch:
 
 def _download(query: str, *, server_timeout: int) -> dict[str, Any]:
     url = settings.OVERPASS_URL
-    deadline = time.monotonic() + server_timeout + float(settings.OVERPASS_TIMEOUT_MARGIN_SECONDS)
+    # The read timeout bounds each wait for bytes; the deadline bounds the whole answer.
+    read_timeout = float(settings.OVERPASS_READ_TIMEOUT_SECONDS or server_timeout + 30)
+    deadline = time.monotonic() + read_timeout
     headers = {"User-Agent": settings.OVERPASS_USER_AGENT, "Accept": "application/json"}
-    timeouts = (
-        float(settings.OVERPASS_CONNECT_TIMEOUT_SECONDS),
-        server_timeout + float(settings.OVERPASS_TIMEOUT_MARGIN_SECONDS),
-    )
+    timeouts = (float(settings.OVERPASS_CONNECT_TIMEOUT_SECONDS), read_timeout)
     try:
         with requests.post(
             url, data={"data": query}, headers=headers, timeout=timeouts, stream=True
