@@ -166,15 +166,15 @@ ATTRIBUTION = "© OpenStreetMap contributors, ODbL (https://www.openstreetmap.or
 
 
 def venue_data(venue: Venue, *, now: datetime) -> dict[str, Any]:
-    """The JSON shape of a venue (`distance` is present when the selector annotated it)."""
-    distance = getattr(venue, "distance", None)
+    """The JSON shape of a venue (`distance_m` is present when the selector annotated it)."""
+    distance_m = getattr(venue, "distance_m", None)
     return {
         "id": venue.pk,
         "name": venue.name,
         "kind": venue.kind,
         "location": venue.location,
         "address": venue.address,
-        "distance_km": distance_km(distance.m) if distance is not None else None,
+        "distance_km": distance_km(distance_m),
         "opening_hours": venue.opening_hours,
         "open_now": selectors.venue_is_open_at(venue, now),
         "timezone": venue.timezone,

@@ -8,6 +8,7 @@ OpenStreetMap is retired with `is_active=False` so its history keeps working.
 from datetime import timedelta
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.utils import timezone as django_timezone
 
@@ -117,6 +118,10 @@ class Venue(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["region", "source", "is_active"], name="venue_region_active_idx"),
+            # Every search is among active venues: a smaller GiST index the planner uses alone.
+            GistIndex(
+                fields=["location"], name="venue_active_location_gist", condition=Q(is_active=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,6 +33,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from psycopg.types.json import Jsonb
 
 from apps.core.geo import timezone_at
 from apps.venues.models import ImportRun, Region, Venue
@@ -43,22 +44,6 @@ logger = logging.getLogger(__name__)
 
 # Namespace of our advisory locks (pg_try_advisory_lock(int, int)): "venues region refresh".
 LOCK_NAMESPACE = 7301
-CHUNK = 5000
-CONTENT_FIELDS = (
-    "name",
-    "kind",
-    "location",
-    "address",
-    "opening_hours",
-    "timezone",
-    "wheelchair",
-    "outdoor_seating",
-    "wifi",
-    "website",
-    "phone",
-    "osm_tags",
-    "content_hash",
-)
 
 
 class RefreshRefused(SourceError):
@@ -230,47 +215,35 @@ def venues_upsert(
     two overlapping refreshes do not hand it back and forth.
     """
     by_key = {(r.source, r.external_id): r for r in records}
-    existing: dict[tuple[str, str], tuple[int, str, bool, int | None]] = {}
-    for source, ids in _group_ids(by_key):
-        for chunk in _chunks(ids):
-            rows = Venue.objects.filter(source=source, external_id__in=chunk).values_list(
-                "pk", "external_id", "content_hash", "is_active", "region_id"
-            )
-            for pk, external_id, content_hash, is_active, region_id in rows:
-                existing[(source, external_id)] = (pk, content_hash, is_active, region_id)
+    existing = _existing_venues(by_key)
 
-    new: list[Venue] = []
-    changed: list[Venue] = []
+    incoming: list[tuple[Any, ...]] = []  # rows for the COPY: id is None for new venues
     seen_pks: list[int] = []
-    reactivated = 0
+    created = changed = reactivated = 0
     for key, record in by_key.items():
         content_hash = record_hash(record)
         if key not in existing:
-            new.append(
-                _venue_from_record(record, region=region, content_hash=content_hash, now=seen_at)
-            )
+            incoming.append(_row(None, record, region.pk, content_hash, seen_at))
+            created += 1
             continue
         pk, old_hash, is_active, owner_id = existing[key]
         seen_pks.append(pk)
         if old_hash == content_hash and is_active:
             continue
-        venue = _venue_from_record(record, region=region, content_hash=content_hash, now=seen_at)
-        venue.pk = pk
         if not is_active:
             reactivated += 1
-        elif owner_id is not None:
-            venue.region_id = owner_id
-        changed.append(venue)
+            owner_id = region.pk
+        changed += 1
+        incoming.append(_row(pk, record, owner_id or region.pk, content_hash, seen_at))
 
-    Venue.objects.bulk_create(new, batch_size=2000)
-    if changed:
-        Venue.objects.bulk_update(
-            changed,
-            [*CONTENT_FIELDS, "region", "is_active", "updated_at"],
-            batch_size=500,
+    table = Venue._meta.db_table
+    with connection.cursor() as cursor:
+        if incoming:
+            created = _write_incoming(cursor, table, incoming)
+        cursor.execute(
+            f"UPDATE {table} SET last_seen_at = %s WHERE id = ANY(%s)",  # noqa: S608 - our table name
+            [seen_at, seen_pks],
         )
-    for chunk in _chunks(seen_pks):
-        Venue.objects.filter(pk__in=chunk).update(last_seen_at=seen_at)
 
     deactivated = 0
     if complete:
@@ -281,12 +254,121 @@ def venues_upsert(
         _refuse_implausible_shrink(region, deactivated=deactivated, force=force)
         missing.update(is_active=False, updated_at=seen_at)
     return UpsertCounts(
-        created=len(new),
-        updated=len(changed) - reactivated,
-        unchanged=len(seen_pks) - len(changed),
+        created=created,
+        updated=changed - reactivated,
+        unchanged=len(seen_pks) - changed,
         reactivated=reactivated,
         deactivated=deactivated,
     )
+
+
+# Columns an import writes, in COPY order (`id` first: None for a new venue).
+COPY_COLUMNS = (
+    "id",
+    "source",
+    "external_id",
+    "region_id",
+    "name",
+    "kind",
+    "location",
+    "address",
+    "opening_hours",
+    "timezone",
+    "wheelchair",
+    "outdoor_seating",
+    "wifi",
+    "website",
+    "phone",
+    "osm_tags",
+    "content_hash",
+    "is_active",
+    "first_seen_at",
+    "last_seen_at",
+    "created_at",
+    "updated_at",
+)
+# What an update rewrites; first_seen_at and created_at stay.
+UPDATE_COLUMNS = tuple(
+    c
+    for c in COPY_COLUMNS
+    if c not in ("id", "source", "external_id", "first_seen_at", "created_at")
+)
+
+
+def _existing_venues(
+    by_key: dict[tuple[str, str], VenueRecord],
+) -> dict[tuple[str, str], tuple[int, str, bool, int | None]]:
+    existing: dict[tuple[str, str], tuple[int, str, bool, int | None]] = {}
+    with connection.cursor() as cursor:
+        for source, ids in _group_ids(by_key):
+            # One array parameter instead of a 50,000-item IN list.
+            cursor.execute(
+                f"SELECT id, external_id, content_hash, is_active, region_id "  # noqa: S608
+                f"FROM {Venue._meta.db_table} WHERE source = %s AND external_id = ANY(%s)",
+                [source, ids],
+            )
+            for pk, external_id, content_hash, is_active, region_id in cursor.fetchall():
+                existing[(source, external_id)] = (pk, content_hash, is_active, region_id)
+    return existing
+
+
+def _row(
+    pk: int | None, record: VenueRecord, region_id: int, content_hash: str, now: datetime
+) -> tuple[Any, ...]:
+    return (
+        pk,
+        record.source,
+        record.external_id,
+        region_id,
+        record.name,
+        str(record.kind),
+        f"SRID=4326;POINT({record.lng!r} {record.lat!r})",
+        record.address,
+        record.opening_hours,
+        timezone_at(lat=record.lat, lng=record.lng),
+        record.wheelchair,
+        record.outdoor_seating,
+        record.wifi,
+        record.website,
+        record.phone,
+        Jsonb(record.tags),
+        content_hash,
+        True,
+        now,
+        now,
+        now,
+        now,
+    )
+
+
+def _write_incoming(cursor: Any, table: str, rows: list[tuple[Any, ...]]) -> int:
+    """COPY the rows into a temporary table, then insert the new ones and rewrite the changed
+    ones in two statements: about ten times faster than the ORM's batched INSERTs and CASE
+    updates at 50,000 venues (tests/bench/bench_venues.py). Returns how many were inserted."""
+    columns = ", ".join(COPY_COLUMNS)
+    cursor.execute("DROP TABLE IF EXISTS venue_incoming")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE venue_incoming ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY venue_incoming ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    inserted = ", ".join(COPY_COLUMNS[1:])
+    # DO NOTHING: an overlapping region's refresh may have inserted the same venue meanwhile;
+    # it is then that region's, and counted there.
+    cursor.execute(
+        f"INSERT INTO {table} ({inserted}) SELECT {inserted} FROM venue_incoming "  # noqa: S608
+        "WHERE id IS NULL ON CONFLICT (source, external_id) DO NOTHING"
+    )
+    created = int(cursor.rowcount)
+    assignments = ", ".join(f"{column} = i.{column}" for column in UPDATE_COLUMNS)
+    cursor.execute(
+        f"UPDATE {table} AS v SET {assignments} FROM venue_incoming AS i "  # noqa: S608
+        "WHERE i.id IS NOT NULL AND v.id = i.id"
+    )
+    cursor.execute("DROP TABLE venue_incoming")
+    return created
 
 
 def record_hash(record: VenueRecord) -> str:
@@ -349,47 +431,23 @@ def _read_source(region: Region, path: Path | None) -> Batch:
 
 
 def _inside_region(region: Region, batch: Batch) -> list[VenueRecord]:
-    area = region.area.prepared
-    inside = []
-    for record in batch.records:
-        if area.covers(Point(record.lng, record.lat, srid=4326)):
-            inside.append(record)
-        else:
-            batch.skip("outside_region")
+    area = region.area
+    if area.equals(area.envelope):
+        # A box (the usual region): compare numbers instead of building 50,000 GEOS points.
+        west, south, east, north = area.extent
+        inside = [r for r in batch.records if south <= r.lat <= north and west <= r.lng <= east]
+    else:
+        prepared = area.prepared
+        inside = [r for r in batch.records if prepared.covers(Point(r.lng, r.lat, srid=4326))]
+    outside = len(batch.records) - len(inside)
+    if outside:
+        batch.skipped["outside_region"] += outside
     if not inside:
         raise EmptySource(
             f"None of the {len(batch.records)} venues read lies inside {region}; "
             "nothing was changed."
         )
     return inside
-
-
-def _venue_from_record(
-    record: VenueRecord, *, region: Region, content_hash: str, now: datetime
-) -> Venue:
-    return Venue(
-        source=record.source,
-        external_id=record.external_id,
-        region=region,
-        name=record.name,
-        kind=str(record.kind),
-        location=Point(record.lng, record.lat, srid=4326),
-        address=record.address,
-        opening_hours=record.opening_hours,
-        timezone=timezone_at(lat=record.lat, lng=record.lng),
-        wheelchair=record.wheelchair,
-        outdoor_seating=record.outdoor_seating,
-        wifi=record.wifi,
-        website=record.website,
-        phone=record.phone,
-        osm_tags=record.tags,
-        content_hash=content_hash,
-        is_active=True,
-        first_seen_at=now,
-        last_seen_at=now,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def _refuse_implausible_shrink(region: Region, *, deactivated: int, force: bool) -> None:
@@ -446,8 +504,3 @@ def _group_ids(by_key: dict[tuple[str, str], Any]) -> list[tuple[str, list[str]]
     for source, external_id in by_key:
         grouped.setdefault(source, []).append(external_id)
     return list(grouped.items())
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]

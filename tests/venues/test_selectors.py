@@ -33,7 +33,7 @@ def test_venues_come_nearest_first_with_their_distance() -> None:
     venues = list(selectors.venue_list_near(point=HERE, radius_km=2))
 
     assert venues == [near, middle, far]
-    assert [round(v.distance.km, 1) for v in venues] == [0.2, 0.8, 1.5]
+    assert [round(v.distance_m / 1000, 1) for v in venues] == [0.2, 0.8, 1.5]
 
 
 def test_the_radius_is_a_true_distance() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 import time_machine
+from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
@@ -318,3 +319,33 @@ def test_imported_venues_keep_the_rows_events_point_at(munich: Region) -> None:
 
     existing.refresh_from_db()
     assert existing.name == "Cafe Waldeck"  # same row (same pk), updated in place
+
+
+def test_a_drawn_region_keeps_only_the_venues_inside_its_shape() -> None:
+    # A triangle over Munich's west: its bounding box holds venues the triangle does not.
+    triangle = Polygon(((11.35, 48.05), (11.58, 48.05), (11.35, 48.26), (11.35, 48.05)), srid=4326)
+    west = RegionFactory(name="West", slug="west", area=triangle)
+
+    run = services.region_refresh(region=west, trigger=COMMAND, path=OVERPASS_SAMPLE)
+
+    inside = Venue.objects.filter(region=west)
+    assert run.created == inside.count() > 0
+    assert run.skipped_reasons["outside_region"] == 36 - run.created
+    assert all(triangle.covers(v.location.clone()) for v in inside)
+
+
+def test_an_update_keeps_when_the_venue_was_first_seen(
+    munich: Region, write_overpass: Callable[[dict[str, Any]], Path]
+) -> None:
+    data = overpass_sample()
+    services.region_refresh(region=munich, trigger=COMMAND, path=write_overpass(data))
+    first = Venue.objects.get(external_id="node/82504563")
+    data["elements"][0]["tags"]["wheelchair"] = "no"
+
+    with time_machine.travel(timezone.now() + timedelta(days=7)):
+        run = services.region_refresh(region=munich, trigger=COMMAND, path=write_overpass(data))
+
+    again = Venue.objects.get(external_id="node/82504563")
+    assert again.wheelchair == "no"
+    assert (again.first_seen_at, again.created_at) == (first.first_seen_at, first.created_at)
+    assert again.last_seen_at == again.updated_at == run.started_at

@@ -50,6 +50,7 @@ MAX_ADDRESS = 300
 MAX_HOURS = 500
 MAX_URL = 500
 MAX_PHONE = 64
+KINDS = frozenset(VenueKind.values)
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -96,7 +97,7 @@ def record_from_tags(
     name = _text(tags.get("name"))
     if not name:
         raise SkipFeature("no_name")
-    kind = kind if kind in VenueKind.values else kind_from_tags(tags)
+    kind = kind if kind in KINDS else kind_from_tags(tags)
     if kind is None:
         raise SkipFeature("unknown_kind")
     lat_f, lng_f = _coordinates(lat, lng)
@@ -105,7 +106,7 @@ def record_from_tags(
         source=SOURCE,
         external_id=external_id,
         name=name[:MAX_NAME],
-        kind=kind,
+        kind=str(kind),
         lat=lat_f,
         lng=lng_f,
         address=address_from_tags(tags)[:MAX_ADDRESS],
