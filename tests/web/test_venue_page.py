@@ -1,6 +1,5 @@
 """The venue page: public, server-rendered, with a local Leaflet map and OSM attribution."""
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -89,8 +88,8 @@ def test_an_unknown_venue_is_a_404(client: Client) -> None:
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
