@@ -17,7 +17,13 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="dev-insecure-only-for-local-development-never-in-production")
+SECRET_KEY = (
+    env.str("SECRET_KEY")
+    if not DEBUG
+    else env.str(
+        "SECRET_KEY", default="dev-insecure-only-for-local-development-never-in-production"
+    )
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -162,7 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False}
@@ -186,17 +192,20 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
-        "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
-        "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
-        "ErrorCode401Enum": "drf_standardized_errors.openapi_serializers.ErrorCode401Enum.choices",
-        "ErrorCode403Enum": "drf_standardized_errors.openapi_serializers.ErrorCode403Enum.choices",
-        "ErrorCode404Enum": "drf_standardized_errors.openapi_serializers.ErrorCode404Enum.choices",
-        "ErrorCode405Enum": "drf_standardized_errors.openapi_serializers.ErrorCode405Enum.choices",
-        "ErrorCode406Enum": "drf_standardized_errors.openapi_serializers.ErrorCode406Enum.choices",
-        "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
-        "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
-        "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        f"{name}Enum": f"drf_standardized_errors.openapi_serializers.{name}Enum.choices"
+        for name in (
+            "ValidationError",
+            "ClientError",
+            "ServerError",
+            "ErrorCode401",
+            "ErrorCode403",
+            "ErrorCode404",
+            "ErrorCode405",
+            "ErrorCode406",
+            "ErrorCode415",
+            "ErrorCode429",
+            "ErrorCode500",
+        )
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
@@ -216,7 +225,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # With Redis, an unacknowledged message is redelivered after the visibility timeout: no task
 # ETA/countdown may exceed it (see docs/adr), and late-acked tasks must finish well within it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
@@ -280,6 +291,62 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# --- notifications (and the Celery plumbing every app relies on; docs/adr/0020) --------------
+# Queues: one per kind of work, so a venue import never delays a reminder. Routes by task
+# name prefix; every task carries an explicit `name="<app>.<verb>_<noun>"`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "notifications.*": {"queue": "notifications"},
+    "venues.*": {"queue": "venues"},
+    "matching.*": {"queue": "matching"},
+}
+# acks_late/reject_on_worker_lost are set per task, only on tasks that are safe to run twice.
+# A late-acked task interrupted by a lost broker connection is cancelled and redelivered.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Exactly one beat ticks: the scheduler holds a Redis lock and renews it on every tick.
+CELERY_BEAT_SCHEDULER = "matchup.beat:SingleBeatScheduler"
+BEAT_LOCK_URL = env.str("BEAT_LOCK_URL", default=REDIS_URL)
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="matchup:beat-lock")
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "notifications-dispatch-due": {
+        "task": "notifications.dispatch_due_deliveries",
+        "schedule": env.float("NOTIFICATIONS_SCAN_SECONDS", default=30.0),
+        "options": {"expire_seconds": 25},  # a scan stuck in the queue is dropped, not piled up
+    },
+}
+
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "apps.notifications.context_processors.notifications"
+)
+# A claimed delivery stays leased longer than its task may run (the hard time limit), so no
+# second worker can pick it up while the first could still be sending (checked at startup).
+NOTIFICATIONS_LEASE_SECONDS = env.int(
+    "NOTIFICATIONS_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+)
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=200)
+NOTIFICATIONS_SCAN_LIMIT = env.int("NOTIFICATIONS_SCAN_LIMIT", default=20_000)
+# A pending row whose task has not run this long after the scan enqueued it is enqueued again.
+NOTIFICATIONS_REDISPATCH_SECONDS = env.int("NOTIFICATIONS_REDISPATCH_SECONDS", default=600)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
+# Push: Firebase Cloud Messaging (HTTP v1) when credentials are given, else a logging sender.
+FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
+FCM_CREDENTIALS_JSON = env.str("FCM_CREDENTIALS_JSON", default="")
+FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", default="")
+FCM_API_URL = env.str("FCM_API_URL", default="https://fcm.googleapis.com/v1").rstrip("/")
+FCM_TIMEOUT_SECONDS = env.float("FCM_TIMEOUT_SECONDS", default=10.0)
+NOTIFICATIONS_PUSH_SENDER = env.str(
+    "NOTIFICATIONS_PUSH_SENDER",
+    default="apps.notifications.channels.push.FcmPushSender"
+    if FCM_CREDENTIALS_FILE or FCM_CREDENTIALS_JSON
+    else "apps.notifications.channels.push.LoggingPushSender",
+)
+
 # --- venues --------------------------------------------------------------------------------
 INSTALLED_APPS += ["leaflet"]  # django-leaflet: Leaflet served from our static files, admin map widgets
 # The Overpass API (OpenStreetMap) that regions with the "overpass" provider refresh from.
@@ -325,7 +392,7 @@ CELERY_BEAT_SCHEDULE = {
     "venues-refresh-due-regions": {
         "task": "venues.refresh_due_regions",
         "schedule": timedelta(minutes=env.int("VENUES_SCAN_MINUTES", default=15)),
-        "options": {"queue": "venues", "expires": 600},
+        "options": {"queue": "venues", "expire_seconds": 600},  # dropped if not run in time
     },
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

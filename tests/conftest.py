@@ -1,4 +1,4 @@
-"""Shared fixtures: API clients and a few personas. App-specific fixtures live beside their tests."""
+"""Shared fixtures: API clients and personas. App-specific fixtures live beside their tests."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +25,35 @@ def _isolated_cache(settings: Settings) -> None:
 @pytest.fixture(autouse=True)
 def _mail_dir(settings: Settings, tmp_path: Path) -> None:
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+
+
+def ensure_reference_data() -> None:
+    from apps.accounts.models import Interest, InterestCategory
+    from apps.accounts.taxonomy import load_taxonomy
+
+    if not Interest.objects.exists():
+        load_taxonomy(InterestCategory, Interest)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> None:
+    """A reused test database may have been flushed by a transactional test of the last run."""
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush every table, including the data migrations' reference data
+    (the interest taxonomy); put it back for them. Other tests roll back and keep it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    ensure_reference_data()
 
 
 @pytest.fixture
@@ -58,3 +87,17 @@ def bob(db: None) -> User:
 @pytest.fixture
 def carol(db: None) -> User:
     return ProfileFactory(display_name="Carol", user__email="carol@example.com").user
+
+
+@pytest.fixture
+def browser_page(monkeypatch: pytest.MonkeyPatch):
+    """A fresh headless Chromium page. Use with `live_server` and a transactional database.
+
+    Playwright's sync API runs an event loop in this thread, so Django's async-safety guard
+    must be told that the ORM calls the test makes in between are fine.
+    """
+    from tests.support.browser import chromium_page
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium_page() as page:
+        yield page

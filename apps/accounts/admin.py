@@ -13,7 +13,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -21,7 +24,14 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(GISModelAdmin):
-    list_display = ("display_name", "user", "area_label", "open_to_meet", "group_size", "onboarded_at")
+    list_display = (
+        "display_name",
+        "user",
+        "area_label",
+        "open_to_meet",
+        "group_size",
+        "onboarded_at",
+    )
     list_filter = ("open_to_meet", "group_size")
     search_fields = ("display_name", "user__email", "area_label")
     raw_id_fields = ("user",)

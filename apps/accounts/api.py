@@ -21,7 +21,6 @@ from apps.accounts.validation import (
     MAX_REMINDER_HOURS,
     MAX_REMINDERS,
 )
-from apps.core.api.fields import LatLngSerializer
 from apps.core.kinds import VenueKind
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
@@ -29,7 +28,9 @@ TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
 
 # --- Shapes ---------------------------------------------------------------------------------
 class AvailabilitySlotSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
+    weekday = serializers.IntegerField(
+        min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday"
+    )
     start = serializers.RegexField(TIME_PATTERN, help_text="HH:MM, local time")
     end = serializers.RegexField(TIME_PATTERN, help_text="HH:MM, after start; 24:00 allowed")
 
@@ -213,7 +214,11 @@ class LogoutApi(APIView):
             # a retried logout succeed. Anything else is not a refresh token of ours.
             if "blacklisted" not in str(exc):
                 raise serializers.ValidationError(
-                    {"refresh": [serializers.ErrorDetail("Not a valid refresh token.", "token_not_valid")]}
+                    {
+                        "refresh": [
+                            serializers.ErrorDetail("Not a valid refresh token.", "token_not_valid")
+                        ]
+                    }
                 ) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -228,7 +233,9 @@ class PasswordResetApi(APIView):
     @extend_schema(
         operation_id="auth_password_reset",
         request=Input,
-        responses={202: OpenApiResponse(description="Accepted, whether or not the email is registered.")},
+        responses={
+            202: OpenApiResponse(description="Accepted, whether or not the email is registered.")
+        },
     )
     def post(self, request: Request) -> Response:
         payload = self.Input(data=request.data)
@@ -251,7 +258,9 @@ class MeApi(APIView):
         profile = selectors.profile_get_own(user=request.user)
         return Response(ProfileOutput(owner_profile_data(profile)).data)
 
-    @extend_schema(operation_id="me_update", request=ProfilePatchInput, responses={200: ProfileOutput})
+    @extend_schema(
+        operation_id="me_update", request=ProfilePatchInput, responses={200: ProfileOutput}
+    )
     def patch(self, request: Request) -> Response:
         payload = ProfilePatchInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -278,7 +287,9 @@ class MeLocationApi(APIView):
             has_point = "lat" in attrs or "lng" in attrs
             if has_point and not ("lat" in attrs and "lng" in attrs):
                 missing = "lng" if "lat" in attrs else "lat"
-                raise serializers.ValidationError({missing: ["This field is required with the other coordinate."]})
+                raise serializers.ValidationError(
+                    {missing: ["This field is required with the other coordinate."]}
+                )
             if has_point == ("address" in attrs):
                 raise serializers.ValidationError(
                     "Send either {lat, lng} or {address}.", code="point_or_address"
@@ -308,7 +319,11 @@ class MeLocationApi(APIView):
 class MeExportApi(APIView):
     @extend_schema(
         operation_id="me_export",
-        responses={200: inline_serializer("AccountExport", {"account": serializers.DictField(), "profile": ProfileOutput()})},
+        responses={
+            200: inline_serializer(
+                "AccountExport", {"account": serializers.DictField(), "profile": ProfileOutput()}
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         response = Response(selectors.account_export(user=request.user))

@@ -37,13 +37,21 @@ NEIGHBOURHOODS = [
     ("Berg am Laim", 48.1250, 11.6300, 1),
 ]
 FIRST_NAMES = (
-    "Anna Ben Clara David Emma Felix Greta Hannah Ilyas Jonas Klara Leon Lea Mia Noah Omar Paula "
-    "Quentin Rosa Sami Sofia Theo Uma Valentin Wiebke Xaver Yara Zeynep Luca Marie Elif Jan Ida "
-    "Moritz Nora Oskar Pia Rafael Selin Tobias Vera Aylin Bruno Carla Deniz Erik Frieda Georg "
-    "Helena Isabel Jakob Katharina Lukas Magdalena Niklas Olivia Philipp Ronja Simon Tamara Ugo"
+    "Anna Ben Clara David Emma Felix Greta Hannah Ilyas Jonas Klara Leon Lea Mia Noah Omar "
+    "Paula Quentin Rosa Sami Sofia Theo Uma Valentin Wiebke Xaver Yara Zeynep Luca Marie Elif "
+    "Jan Ida Moritz Nora Oskar Pia Rafael Selin Tobias Vera Aylin Bruno Carla Deniz Erik "
+    "Frieda Georg Helena Isabel Jakob Katharina Lukas Magdalena Niklas Olivia Philipp Ronja "
+    "Simon Tamara Ugo"
 ).split()
-LANGUAGE_MIX = [(["de", "en"], 45), (["de"], 25), (["en"], 12), (["de", "en", "fr"], 6),
-                (["de", "en", "es"], 6), (["de", "tr"], 3), (["en", "it"], 3)]
+LANGUAGE_MIX = [
+    (["de", "en"], 45),
+    (["de"], 25),
+    (["en"], 12),
+    (["de", "en", "fr"], 6),
+    (["de", "en", "es"], 6),
+    (["de", "tr"], 3),
+    (["en", "it"], 3),
+]
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
@@ -69,17 +77,36 @@ def _availability(rng: random.Random) -> list[dict[str, Any]]:
     slots = []
     for weekday in range(5):
         if rng.random() < 0.6:
-            slots.append({"weekday": weekday, "start": "18:00", "end": rng.choice(["21:00", "22:00", "23:00"])})
+            slots.append(
+                {
+                    "weekday": weekday,
+                    "start": "18:00",
+                    "end": rng.choice(["21:00", "22:00", "23:00"]),
+                }
+            )
     for weekday in (5, 6):
         if rng.random() < 0.7:
-            slots.append({"weekday": weekday, "start": rng.choice(["10:00", "13:00", "14:00"]), "end": "19:00"})
+            slots.append(
+                {
+                    "weekday": weekday,
+                    "start": rng.choice(["10:00", "13:00", "14:00"]),
+                    "end": "19:00",
+                }
+            )
     if not slots:
         slots.append({"weekday": 3, "start": "18:00", "end": "22:00"})
     return slots
 
 
-def _make_person(*, email: str, display_name: str, password: str | None, rng: random.Random,
-                 ranked: list[Interest], home: tuple[str, float, float]) -> User:
+def _make_person(
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    rng: random.Random,
+    ranked: list[Interest],
+    home: tuple[str, float, float],
+) -> User:
     user = User.objects.create_user(email=email, password=password)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
     area, lat, lng = home
@@ -110,7 +137,11 @@ def seed_people(*, count: int = 300, seed: int = 2026) -> dict[str, int]:
     ranked = list(Interest.objects.order_by("slug"))
     rng.shuffle(ranked)
     demo = _make_person(
-        email=DEMO_EMAIL, display_name="Dana (demo)", password=DEMO_PASSWORD, rng=rng, ranked=ranked,
+        email=DEMO_EMAIL,
+        display_name="Dana (demo)",
+        password=DEMO_PASSWORD,
+        rng=rng,
+        ranked=ranked,
         home=("Maxvorstadt", 48.1505, 11.5680),
     )
     demo.profile.group_size = Profile.GroupSize.ANY

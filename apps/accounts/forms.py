@@ -22,7 +22,12 @@ DAY_BLOCKS = [
     ("evening", "Evening", "17:00", "20:00"),
     ("late", "Late evening", "20:00", "23:00"),
 ]
-REMINDER_CHOICES = [(48, "2 days before"), (24, "1 day before"), (2, "2 hours before"), (1, "1 hour before")]
+REMINDER_CHOICES = [
+    (48, "2 days before"),
+    (24, "1 day before"),
+    (2, "2 hours before"),
+    (1, "1 hour before"),
+]
 
 
 class SignupExtraForm(forms.Form):
@@ -41,7 +46,9 @@ class SignupExtraForm(forms.Form):
 
 def interest_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     grouped: dict[str, list[tuple[str, str]]] = {}
-    for interest in Interest.objects.select_related("category").order_by("category__position", "name"):
+    for interest in Interest.objects.select_related("category").order_by(
+        "category__position", "name"
+    ):
         grouped.setdefault(interest.category.name, []).append((interest.slug, interest.name))
     return list(grouped.items())
 
@@ -145,13 +152,17 @@ class ProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    age_min = forms.IntegerField(label="Meet people aged from", min_value=18, max_value=120, required=False)
+    age_min = forms.IntegerField(
+        label="Meet people aged from", min_value=18, max_value=120, required=False
+    )
     age_max = forms.IntegerField(label="to", min_value=18, max_value=120, required=False)
     contact = forms.CharField(
         label="Contact for people you both want to meet again",
         max_length=200,
         required=False,
-        help_text="Shown only after you both say “I’d meet again”. Leave empty to share your email.",
+        help_text=(
+            "Shown only after you both say “I’d meet again”. Leave empty to share your email."
+        ),
     )
 
     ONBOARDING_FIELDS = (

@@ -73,7 +73,9 @@ class InterestCategory(models.Model):
 class Interest(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=80)
-    category = models.ForeignKey(InterestCategory, on_delete=models.PROTECT, related_name="interests")
+    category = models.ForeignKey(
+        InterestCategory, on_delete=models.PROTECT, related_name="interests"
+    )
 
     class Meta:
         ordering = ["category__position", "name"]
@@ -87,7 +89,7 @@ def default_reminder_hours() -> list[int]:
 
 
 class Profile(TimeStampedModel):
-    """Who a person is and when they are free. `home` never leaves the server except to its owner."""
+    """Who a person is and when they are free. `home` is shown to nobody but its owner."""
 
     class GroupSize(models.TextChoices):
         PAIR = "pair", "Just one other person"

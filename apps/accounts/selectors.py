@@ -17,7 +17,10 @@ def profile_get_own(*, user: User) -> Profile:
     """The caller's own profile, created on first access for accounts made outside sign-up
     (createsuperuser, admin)."""
     profile = (
-        Profile.objects.select_related("user").prefetch_related("interests").filter(user=user).first()
+        Profile.objects.select_related("user")
+        .prefetch_related("interests")
+        .filter(user=user)
+        .first()
     )
     if profile is None:
         profile = Profile.objects.create(user=user, display_name=user.email.split("@")[0][:50])
@@ -78,7 +81,9 @@ def account_export(*, user: User) -> dict[str, Any]:
                 for a in EmailAddress.objects.filter(user=user).order_by("pk")
             ],
         },
-        "profile": profile_as_owner_dict(profile=profile, email_verified=user_email_verified(user=user)),
+        "profile": profile_as_owner_dict(
+            profile=profile, email_verified=user_email_verified(user=user)
+        ),
     }
     for _receiver, section in export_requested.send(sender=User, user=user):
         if section:

@@ -4,8 +4,9 @@ from typing import Any
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
-from django.core import signing
+from allauth.core import context as allauth_context
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -80,8 +81,14 @@ def user_register(*, request: HttpRequest, email: str, password: str, display_na
         ) from None
     profile_create(user=user, display_name=display_name)
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    transaction.on_commit(lambda: address.send_confirmation(request, signup=True))
+    transaction.on_commit(lambda: _send_verification(request=request, address=address))
     return user
+
+
+def _send_verification(*, request: HttpRequest, address: EmailAddress) -> None:
+    # allauth renders mail with the request of its context; after commit we may be outside it.
+    with allauth_context.request_context(request):
+        address.send_confirmation(request, signup=True)
 
 
 def email_verify(*, request: HttpRequest, key: str) -> EmailAddress:

@@ -17,7 +17,9 @@ MAX_AVAILABILITY_SLOTS = 50
 MAX_INTERESTS = 30
 MAX_REMINDERS = 5
 MAX_REMINDER_HOURS = 168
-LANGUAGES = {code: info["name"] for code, info in LANG_INFO.items() if len(code) == 2 and "name" in info}
+LANGUAGES = {
+    code: info["name"] for code, info in LANG_INFO.items() if len(code) == 2 and "name" in info
+}
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -76,7 +78,9 @@ def clean_max_travel_km(value: Any) -> float:
     try:
         km = float(value)
     except (TypeError, ValueError):
-        raise ValidationError("Travel distance must be a number of kilometres.", code="invalid") from None
+        raise ValidationError(
+            "Travel distance must be a number of kilometres.", code="invalid"
+        ) from None
     if not Profile.MIN_TRAVEL_KM <= km <= Profile.MAX_TRAVEL_KM:
         raise ValidationError("Travel distance must be between 0.5 and 50 km.", code="out_of_range")
     return km
@@ -88,7 +92,9 @@ def clean_venue_kinds(value: Any) -> list[str]:
     unknown = sorted({str(v) for v in value} - set(VenueKind.values))
     if unknown:
         raise ValidationError(
-            "Unknown venue kinds: %(kinds)s.", code="invalid_choice", params={"kinds": ", ".join(unknown)}
+            "Unknown venue kinds: %(kinds)s.",
+            code="invalid_choice",
+            params={"kinds": ", ".join(unknown)},
         )
     return [kind for kind in VenueKind.values if kind in value]
 
@@ -113,7 +119,9 @@ def _hhmm(minutes: int) -> str:
 def clean_availability(value: Any) -> list[dict[str, Any]]:
     """Validate weekly slots and merge overlapping or touching ones, sorted by day and time."""
     if not isinstance(value, list | tuple):
-        raise ValidationError("Availability must be a list of {weekday, start, end}.", code="invalid")
+        raise ValidationError(
+            "Availability must be a list of {weekday, start, end}.", code="invalid"
+        )
     if len(value) > MAX_AVAILABILITY_SLOTS:
         raise ValidationError("Too many availability slots.", code="too_many")
     by_day: dict[int, list[tuple[int, int]]] = {}
@@ -122,7 +130,9 @@ def clean_availability(value: Any) -> list[dict[str, Any]]:
             raise ValidationError("Each slot is {weekday, start, end}.", code="invalid")
         weekday = slot.get("weekday")
         if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
-            raise ValidationError("weekday must be 0 (Monday) to 6 (Sunday).", code="invalid_weekday")
+            raise ValidationError(
+                "weekday must be 0 (Monday) to 6 (Sunday).", code="invalid_weekday"
+            )
         start, end = _minutes(slot.get("start")), _minutes(slot.get("end"))
         if end <= start:
             raise ValidationError("Each slot must end after it starts.", code="end_before_start")
@@ -135,9 +145,13 @@ def clean_availability(value: Any) -> list[dict[str, Any]]:
             if start <= current_end:
                 current_end = max(current_end, end)
             else:
-                merged.append({"weekday": weekday, "start": _hhmm(current_start), "end": _hhmm(current_end)})
+                merged.append(
+                    {"weekday": weekday, "start": _hhmm(current_start), "end": _hhmm(current_end)}
+                )
                 current_start, current_end = start, end
-        merged.append({"weekday": weekday, "start": _hhmm(current_start), "end": _hhmm(current_end)})
+        merged.append(
+            {"weekday": weekday, "start": _hhmm(current_start), "end": _hhmm(current_end)}
+        )
     return merged
 
 
@@ -170,7 +184,9 @@ def clean_reminder_hours(value: Any) -> list[int]:
 
 def clean_timezone(value: Any) -> str:
     if not isinstance(value, str) or value not in zoneinfo.available_timezones():
-        raise ValidationError("Unknown time zone (use an IANA name like Europe/Berlin).", code="invalid")
+        raise ValidationError(
+            "Unknown time zone (use an IANA name like Europe/Berlin).", code="invalid"
+        )
     return value
 
 
@@ -229,7 +245,9 @@ def clean_profile_changes(changes: dict[str, Any], *, profile: Profile) -> dict[
     cleaned: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in CLEANERS:
-            errors.setdefault(field, []).append(ValidationError("Unknown field.", code="unknown_field"))
+            errors.setdefault(field, []).append(
+                ValidationError("Unknown field.", code="unknown_field")
+            )
             continue
         try:
             cleaned[field] = CLEANERS[field](value)
@@ -237,7 +255,13 @@ def clean_profile_changes(changes: dict[str, Any], *, profile: Profile) -> dict[
             errors.setdefault(field, []).extend(exc.error_list)
     age_min = cleaned.get("age_min", profile.age_min)
     age_max = cleaned.get("age_max", profile.age_max)
-    if "age_min" not in errors and "age_max" not in errors and age_min and age_max and age_min > age_max:
+    if (
+        "age_min" not in errors
+        and "age_max" not in errors
+        and age_min
+        and age_max
+        and age_min > age_max
+    ):
         errors.setdefault("age_max", []).append(
             ValidationError("The upper age must not be below the lower one.", code="invalid_range")
         )

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts import selectors, services
-from apps.accounts.forms import WEEKDAYS, DAY_BLOCKS, DeleteAccountForm, OnboardingForm, ProfileForm
+from apps.accounts.forms import DAY_BLOCKS, WEEKDAYS, DeleteAccountForm, OnboardingForm, ProfileForm
 from apps.accounts.models import Profile
 from apps.core.errors import DomainError
 

@@ -30,7 +30,11 @@ class ApiJsonErrorsMiddleware:
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not content_type.startswith("application/json"):
             status = response.status_code
-            code = "not_found" if status == 404 else HTTPStatus(status).phrase.lower().replace(" ", "_")
+            code = (
+                "not_found"
+                if status == 404
+                else HTTPStatus(status).phrase.lower().replace(" ", "_")
+            )
             replaced = json_error(status=status, code=code, detail=HTTPStatus(status).phrase + ".")
             for header in ("Retry-After", "Allow", "WWW-Authenticate"):
                 if header in response:
@@ -46,7 +50,9 @@ class ApiJsonErrorsMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or "0")
         except ValueError:
-            return json_error(status=400, code="invalid_content_length", detail="Bad Content-Length.")
+            return json_error(
+                status=400, code="invalid_content_length", detail="Bad Content-Length."
+            )
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if length > limit or (chunked and not length):
             return json_error(

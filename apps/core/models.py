@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -25,8 +26,32 @@ class GeocodeCacheEntry(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["provider", "query"], name="geocode_cache_provider_query")
+            models.UniqueConstraint(
+                fields=["provider", "query"], name="geocode_cache_provider_query"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.query}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a write sent with an `Idempotency-Key`, replayed for repeats.
+
+    A flaky mobile network may send the same RSVP twice; the second gets the first's answer.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

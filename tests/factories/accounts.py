@@ -7,7 +7,7 @@ from django.utils import timezone as django_timezone
 from apps.accounts.models import Interest, Profile, User
 from apps.core.geo import point
 
-PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test credential
+PASSWORD = "correct-horse-battery-9"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,10 +19,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:  # noqa: N805
+    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
         if create:
             EmailAddress.objects.create(
-                user=obj, email=obj.email, primary=True, verified=extracted if extracted is not None else True
+                user=obj,
+                email=obj.email,
+                primary=True,
+                verified=extracted if extracted is not None else True,
             )
             obj.save()
 
@@ -51,6 +54,6 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     onboarded_at = factory.LazyFunction(django_timezone.now)
 
     @factory.post_generation
-    def interests(obj: Profile, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:  # noqa: N805
+    def interests(obj: Profile, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
         if create and extracted:
             obj.interests.set(Interest.objects.filter(slug__in=extracted))

@@ -37,7 +37,9 @@ def error_body(*, status: int, code: str, detail: str, attr: str | None = None) 
 
 
 def json_error(*, status: int, code: str, detail: str, attr: str | None = None) -> JsonResponse:
-    return JsonResponse(error_body(status=status, code=code, detail=detail, attr=attr), status=status)
+    return JsonResponse(
+        error_body(status=status, code=code, detail=detail, attr=attr), status=status
+    )
 
 
 def is_api_request(request: HttpRequest) -> bool:

@@ -9,8 +9,8 @@
 from apps.core.geocoding.base import (
     AddressNotFound,
     Geocoder,
-    GeocoderUnavailable,
     GeocodeResult,
+    GeocoderUnavailable,
 )
 from apps.core.geocoding.service import area_label_at, geocode, get_geocoder
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from geopy.exc import GeocoderServiceError, GeopyError
 from geopy.geocoders import Nominatim
 
-from apps.core.geocoding.base import GeocoderUnavailable, GeocodeResult
+from apps.core.geocoding.base import GeocodeResult, GeocoderUnavailable
 
 SLOT_KEY = "geocoding:nominatim:slot"
 

@@ -19,10 +19,12 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
+from apps.core.geo import haversine_km
 from apps.core.geocoding.base import GeocodeResult
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "gazetteer"
 MAX_NGRAM = 4
+CONTEXT_KM = 30.0
 COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
 
@@ -115,17 +117,36 @@ class Gazetteer:
                 if phrase in self.countries and (size > 1 or len(phrase) > 2):
                     country = self.countries[phrase]
         for size in range(min(MAX_NGRAM, len(words)), 0, -1):
-            matches: list[Place] = []
+            by_phrase: list[list[Place]] = []
             for start in range(len(words) - size + 1):
                 phrase = " ".join(words[start : start + size])
-                if len(phrase) < 3:
+                if len(phrase) < 3 or phrase in self.countries:
                     continue
-                matches.extend(self.by_name.get(phrase, []))
-            if country:
-                matches = [p for p in matches if p.country == country] or matches
-            if matches:
-                return max(matches, key=lambda p: p.population)
+                places = self.by_name.get(phrase, [])
+                if country:
+                    places = [p for p in places if p.country == country] or places
+                if places:
+                    by_phrase.append(places)
+            if by_phrase:
+                return self._most_specific(by_phrase)
         return None
+
+    @staticmethod
+    def _most_specific(by_phrase: list[list[Place]]) -> Place:
+        """ "Pasing, München": the big place gives context, the small one near it is the answer."""
+        best = [max(places, key=lambda p: p.population) for places in by_phrase]
+        context = max(best, key=lambda p: p.population)
+        for places, top in zip(by_phrase, best, strict=True):
+            if top is context:
+                continue
+            nearby = [
+                p
+                for p in places
+                if haversine_km(p.lat, p.lng, context.lat, context.lng) <= CONTEXT_KM
+            ]
+            if nearby:
+                return max(nearby, key=lambda p: p.population)
+        return context
 
 
 @lru_cache(maxsize=1)

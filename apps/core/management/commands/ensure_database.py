@@ -25,7 +25,9 @@ class Command(BaseCommand):
         name = db["NAME"]
         try:
             with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+                ).fetchone()
                 if not exists:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                     self.stdout.write(f"Created database {name}.")

@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing when the database already has users."
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already has users.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

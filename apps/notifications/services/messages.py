@@ -1,0 +1,124 @@
+"""`notify()`: record what must be told, to whom, on which channels; deliver after commit."""
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.notifications.models import Channel, Delivery, Kind, Message
+
+logger = logging.getLogger(__name__)
+
+
+class IdempotencyKeyReused(ValueError):
+    """The same key was used for a different person or kind: a bug in the caller's key."""
+
+
+def channels_for(user: User) -> list[Channel]:
+    """In-app always; email and push as the person chose (a missing profile means defaults)."""
+    try:
+        profile = user.profile
+    except ObjectDoesNotExist:
+        profile = None
+    channels = [Channel.IN_APP]
+    if not user.is_active:
+        return channels
+    if user.email and (profile is None or profile.notify_email):
+        channels.append(Channel.EMAIL)
+    if profile is None or profile.notify_push:
+        channels.append(Channel.PUSH)
+    return channels
+
+
+def _json_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(json.dumps(dict(context)))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "notify() context must be JSON (strings, numbers, lists, dicts); format dates "
+            f"in the place's local time before passing them: {exc}"
+        ) from exc
+    return data
+
+
+@transaction.atomic
+def notify(
+    *,
+    user: User,
+    kind: Kind | str,
+    context: Mapping[str, Any],
+    idempotency_key: str,
+    url: str = "",
+    due_at: datetime | None = None,
+) -> Message:
+    """Tell `user` something, once per `idempotency_key`, on the channels they chose.
+
+    `context` is JSON for the kind's template and is also shown to the recipient as the
+    in-app notification's `data` (ids, local times): never put other people's private details
+    in it. Writes the message and one delivery per channel in the caller's transaction; sending is
+    queued only after that transaction commits. A second call with the same key returns the
+    first message and changes nothing. `due_at` in the future holds the message until then
+    (the periodic scan sends it); reminders use this instead of a Celery ETA.
+    """
+    kind = Kind(kind)
+    now = timezone.now()
+    due = due_at or now
+    message, created = Message.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "user": user,
+            "kind": kind,
+            "context": _json_context(context),
+            "url": url,
+            "due_at": due,
+        },
+    )
+    if not created:
+        if message.user_id != user.pk or message.kind != kind:
+            raise IdempotencyKeyReused(
+                f"key {idempotency_key!r} already belongs to a {message.kind} message "
+                f"for user {message.user_id}"
+            )
+        return message
+    send_now = due <= now
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(
+            message=message,
+            channel=channel,
+            due_at=due,
+            dispatched_at=now if send_now else None,
+        )
+        for channel in channels_for(user)
+    )
+    if send_now:
+        enqueue_after_commit([delivery.pk for delivery in deliveries])
+    return message
+
+
+def enqueue_after_commit(delivery_ids: list[int]) -> None:
+    from apps.notifications.tasks import send_deliveries_task
+
+    def enqueue() -> None:
+        send_deliveries_task.delay(delivery_ids)
+
+    # robust: the rows are committed already; if the broker is down, the periodic scan sends
+    # them later, and the caller's request must not fail because of it.
+    transaction.on_commit(enqueue, robust=True)
+
+
+@transaction.atomic
+def messages_cancel(*, idempotency_keys: Iterable[str]) -> int:
+    """Withdraw messages not sent yet (a cancelled RSVP's reminders). Returns deliveries cancelled.
+
+    A delivery a worker is sending at this moment still goes out; everything still pending
+    does not.
+    """
+    return Delivery.objects.filter(
+        message__idempotency_key__in=list(idempotency_keys), status=Delivery.Status.PENDING
+    ).update(status=Delivery.Status.CANCELLED, lease_until=None)
