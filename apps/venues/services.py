@@ -13,7 +13,7 @@
 4. records the run (counts, duration, error) in `ImportRun`.
 
 Running it twice with the same data changes no venue: the second run counts everything as
-unchanged and only moves `last_seen_at`.
+unchanged and only moves `last_seen_at`. Why these choices: docs/adr/0030.
 """
 
 import hashlib

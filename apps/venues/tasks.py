@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from celery.app.task import Task
 
+from apps.core.celery_utils import visibility_timeout_seconds
 from apps.venues import services
 from apps.venues.models import ImportRun, Region
 from apps.venues.providers.records import SourceError, SourceUnavailable
@@ -35,8 +36,10 @@ def refresh_venues_task(
     except SourceUnavailable as exc:
         # Transient (network, 429/5xx, Overpass overloaded): try again later, backing off,
         # or after the server's Retry-After. The failed attempt is already an ImportRun.
+        # Capped well below the broker's visibility timeout (docs/adr/0020).
         countdown = exc.retry_after or 60 * 2**self.request.retries
-        raise self.retry(exc=exc, countdown=min(countdown, 3600)) from exc
+        cap = visibility_timeout_seconds() / 2
+        raise self.retry(exc=exc, countdown=min(countdown, cap)) from exc
     except SourceError as exc:
         # Bad or empty data, or a refused shrink: retrying will not help; the run says why.
         logger.warning("Refresh of region %s failed: %s", region, exc.detail)

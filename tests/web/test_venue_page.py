@@ -1,12 +1,11 @@
 """The venue page: public, server-rendered, with a local Leaflet map and OSM attribution."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django.test import Client
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Page
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.live_server_helper import LiveServer
 
@@ -87,29 +86,10 @@ def test_an_unknown_venue_is_a_404(client: Client) -> None:
     assert client.get("/venues/999999/").status_code == 404
 
 
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_map_pins_the_venue_in_a_browser(live_server: LiveServer, browser: Browser) -> None:
+def test_the_map_pins_the_venue_in_a_browser(live_server: LiveServer, browser_page: Page) -> None:
     venue = VenueFactory(name="Café Kosmos")
-    page = browser.new_page()
+    page = browser_page
     # No tile server offline: answer tile requests with nothing, as a blocked network would.
     page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
     errors: list[str] = []
@@ -122,4 +102,3 @@ def test_the_map_pins_the_venue_in_a_browser(live_server: LiveServer, browser: B
     assert marker.get_attribute("title") == "Café Kosmos"
     assert "OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
     assert errors == []
-    page.close()
