@@ -480,3 +480,63 @@ CONTENT_SECURITY_POLICY_PATH_OVERRIDES = {
         "img-src": [SELF, "data:"],
     },
 }
+
+# --- venues --------------------------------------------------------------------------------
+# django-leaflet: Leaflet served from our own static files; admin map widgets.
+INSTALLED_APPS += ["leaflet"]
+# The Overpass API (OpenStreetMap) that regions with the "overpass" provider refresh from.
+OVERPASS_URL = env.str("OVERPASS_URL", default="https://overpass-api.de/api/interpreter")
+OVERPASS_USER_AGENT = env.str(
+    "OVERPASS_USER_AGENT",
+    default="MatchUp/0.1 venue refresh (+https://matchup.example; hello@matchup.example)",
+)
+# The query's [timeout:]; the client waits for the answer (and the whole download) up to
+# OVERPASS_READ_TIMEOUT_SECONDS, by default the query's timeout + 30 s.
+OVERPASS_TIMEOUT_SECONDS = env.int("OVERPASS_TIMEOUT_SECONDS", default=180)
+OVERPASS_READ_TIMEOUT_SECONDS = env.float("OVERPASS_READ_TIMEOUT_SECONDS", default=0) or None
+OVERPASS_CONNECT_TIMEOUT_SECONDS = env.float("OVERPASS_CONNECT_TIMEOUT_SECONDS", default=10.0)
+OVERPASS_MAX_ATTEMPTS = env.int("OVERPASS_MAX_ATTEMPTS", default=3)
+OVERPASS_BACKOFF_SECONDS = env.float("OVERPASS_BACKOFF_SECONDS", default=5.0)
+OVERPASS_MAX_RETRY_WAIT_SECONDS = env.float("OVERPASS_MAX_RETRY_WAIT_SECONDS", default=60.0)
+OVERPASS_MAX_BYTES = env.int("OVERPASS_MAX_BYTES", default=256 * 1024 * 1024)
+# File regions may only read inside these folders (paths relative to the project are fine).
+VENUES_IMPORT_DIRS = env.list(
+    "VENUES_IMPORT_DIRS", default=[str(BASE_DIR / "apps" / "venues" / "data")]
+)
+# Beat asks for a refresh of a due region again only after this long (queued, running or failing).
+VENUES_REFRESH_RETRY_MINUTES = env.int("VENUES_REFRESH_RETRY_MINUTES", default=60)
+# A complete refresh that would retire more than this share of a region's venues is refused
+# (it looks like an incomplete download); regions smaller than the minimum are not guarded.
+VENUES_MAX_DEACTIVATE_FRACTION = env.float("VENUES_MAX_DEACTIVATE_FRACTION", default=0.5)
+VENUES_SHRINK_GUARD_MIN_VENUES = env.int("VENUES_SHRINK_GUARD_MIN_VENUES", default=20)
+# Anonymous callers of the public venue endpoints, per IP (signed-in callers are not limited here).
+VENUES_ANON_RATE = env.str("VENUES_ANON_RATE", default="120/min")
+# Map tiles for every Leaflet map (OpenStreetMap's by default; they simply do not load offline).
+MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = env.str(
+    "MAP_TILES_ATTRIBUTION",
+    default='© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>',
+)
+LEAFLET_CONFIG = {
+    "TILES": [
+        ("OpenStreetMap", MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION, "maxZoom": 19})
+    ],
+    "DEFAULT_CENTER": (48.137, 11.575),
+    "DEFAULT_ZOOM": 12,
+    "MAX_ZOOM": 19,
+    "RESET_VIEW": False,
+    "ATTRIBUTION_PREFIX": '<a href="https://leafletjs.com">Leaflet</a>',
+}
+CELERY_TASK_ROUTES = {**globals().get("CELERY_TASK_ROUTES", {}), "venues.*": {"queue": "venues"}}
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "venues-refresh-due-regions": {
+        "task": "venues.refresh_due_regions",
+        "schedule": timedelta(minutes=env.int("VENUES_SCAN_MINUTES", default=15)),
+        "options": {"queue": "venues", "expire_seconds": 600},  # dropped if not run in time
+    },
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "VenueKindEnum": "apps.core.kinds.VenueKind",
+}

@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.venues import api
+
+urlpatterns = [
+    path("venues", api.VenueListApi.as_view(), name="venues"),
+    path("venues/<int:venue_id>", api.VenueDetailApi.as_view(), name="venue-detail"),
+]

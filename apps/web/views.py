@@ -1,11 +1,14 @@
-"""Cross-app pages: the landing page and the signed-in home."""
+"""Cross-app pages: the landing page, the signed-in home and the venue page."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts import selectors as account_selectors
+from apps.core.errors import NotFound
+from apps.venues import selectors as venue_selectors
 
 
 @require_GET
@@ -26,3 +29,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "email_verified": account_selectors.user_email_verified(user=request.user),
     }
     return render(request, "web/home.html", context)
+
+
+@require_GET
+def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """A venue, for everyone (public places, public data): where it is, when it is open."""
+    try:
+        venue = venue_selectors.venue_get(venue_id=venue_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    now = timezone.now()
+    context = {
+        "venue": venue,
+        "hours": venue_selectors.venue_hours_status(venue, now),
+        "local_now": venue_selectors.venue_local_time(venue, now),
+        "map_data": {"lat": venue.location.y, "lng": venue.location.x, "name": venue.name},
+        # Filled by the events app: upcoming public events at this venue.
+        "upcoming_events": [],
+    }
+    return render(request, "venues/venue_detail.html", context)

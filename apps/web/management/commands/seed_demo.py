@@ -11,6 +11,7 @@ from apps.accounts.models import User
 # Order matters: each step may use what the previous ones created.
 DEMO_STEPS = [
     "apps.accounts.demo.seed_people",
+    "apps.venues.demo.seed_venues",
     "apps.safety.demo.seed_safety",
 ]
 
