@@ -2,13 +2,13 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from drf_standardized_errors.openapi_serializers import ErrorResponse404Serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.schema import ErrorResponse
 from apps.notifications import selectors, services
 from apps.notifications.models import Device, Kind, Notification
 
@@ -54,9 +54,7 @@ class DeviceDeleteApi(APIView):
         operation_id="devices_destroy",
         responses={
             204: None,
-            404: OpenApiResponse(
-                ErrorResponse404Serializer, description="Not your device, or no such token."
-            ),
+            404: OpenApiResponse(ErrorResponse, description="Not your device, or no such token."),
         },
     )
     def delete(self, request: Request, token: str) -> Response:

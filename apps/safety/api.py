@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.schema import error_responses
 from apps.safety import selectors, services
 from apps.safety.models import Block, Report
-from apps.safety.schema import error_responses
 
 # Ids are 64-bit in the database: anything larger cannot name a row (and must not reach SQL).
 MAX_ID = 2**63 - 1

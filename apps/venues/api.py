@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.fields import LatLngSerializer, distance_km
 from apps.core.api.pagination import PageNumberPagination
+from apps.core.api.schema import ErrorResponse
 from apps.core.errors import DomainError
 from apps.core.geo import point
 from apps.core.kinds import VenueKind
@@ -132,23 +133,8 @@ class VenueFeatureCollectionOutput(serializers.Serializer):
     features = VenueFeatureOutput(many=True)
 
 
-class ErrorItemOutput(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable; clients switch on it.")
-    detail = serializers.CharField(help_text="For people.")
-    attr = serializers.CharField(
-        allow_null=True, help_text="The query parameter at fault, or null."
-    )
-
-
-class ErrorOutput(serializers.Serializer):
-    """The contract's error shape (the project's exception handler renders every 4xx so)."""
-
-    type = serializers.ChoiceField(choices=["validation_error", "client_error", "server_error"])
-    errors = ErrorItemOutput(many=True)
-
-
 def error_response(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorOutput, description=description)
+    return OpenApiResponse(response=ErrorResponse, description=description)
 
 
 # Errors are JSON whatever representation was asked for (see PublicVenueApi.finalize_response).

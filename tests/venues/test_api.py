@@ -320,7 +320,7 @@ def test_the_schema_describes_both_representations_and_the_errors(api_client: AP
         "application/geo+json",
     }
     assert listing["responses"]["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ErrorOutput"
+        "$ref": "#/components/schemas/ErrorResponse"
     }
     assert {p["name"] for p in listing["parameters"]} >= {
         "lat",
