@@ -23,6 +23,13 @@ def _isolated_cache(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    """Argon2 is deliberately slow; tests create hundreds of accounts. Production keeps Argon2
+    (tests/core/test_service_endpoints.py checks the real settings)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _mail_dir(settings: Settings, tmp_path: Path) -> None:
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
 

@@ -76,3 +76,11 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path: Path) 
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_hashes_passwords_with_argon2() -> None:
+    from matchup import settings as project_settings
+
+    first_hasher = project_settings.PASSWORD_HASHERS[0]
+
+    assert first_hasher == "django.contrib.auth.hashers.Argon2PasswordHasher"

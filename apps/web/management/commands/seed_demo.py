@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from apps.accounts.demo import DEMO_EMAIL
 from apps.accounts.models import User
 
 # Order matters: each step may use what the previous ones created.
@@ -33,6 +34,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and User.objects.exists():
+            self.stdout.write("The database already has users; not loading demo data.")
+            return
+        if User.objects.filter(email=DEMO_EMAIL).exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return
         for step in DEMO_STEPS:
