@@ -1,0 +1,427 @@
+"""Solving one cell: exact pair matching plus local search over groups.
+
+1. Exact maximum-weight matching (rustworkx blossom) of everyone who accepts pairs, on the
+   candidate graph's pair scores.
+2. Local search over the whole partition, first-improvement, each move strictly raising the
+   objective: join a neighbour's group, swap places with one of its members (or take the place
+   of one, who becomes free), pair or form a triple with free neighbours.
+3. Exact matching again over everyone currently in a pair or free (groups of 3+ fixed), then
+   local search again; repeated while it helps.
+
+Every group the solver keeps is feasible under every hard constraint and scores > 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import rustworkx as rx
+
+from .edges import Edges, tie_break
+from .geometry import EARTH_RADIUS_KM
+from .population import Population, VenueIndex
+from .travel import group_travel
+from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
+
+_EPS = 1e-9
+_TWO_R = 2.0 * EARTH_RADIUS_KM
+_WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
+
+
+def _km(chord: float) -> float:
+    return _TWO_R * math.asin(min(1.0, chord / _TWO_R))
+
+
+Members = tuple[int, ...]
+
+
+class CellSolver:
+    def __init__(
+        self,
+        pop: Population,
+        venues: VenueIndex,
+        objective: Objective,
+        params: EngineParams,
+        edges: Edges,
+    ) -> None:
+        self.pop = pop
+        self.venues = venues
+        self.obj = objective
+        self.params = params
+        self.edges = edges
+        n = pop.n
+        self.n = n
+        self.xyz = [tuple(row) for row in pop.xyz.tolist()]
+        self.reach = pop.reach.tolist()
+        self.can_pair = pop.can_pair.tolist()
+        self.can_group = pop.can_group.tolist()
+        self.uid = pop.user_ids.tolist()
+
+        nbrs: list[list[tuple[float, int]]] = [[] for _ in range(n)]
+        self.pair_cache: dict[tuple[int, int], tuple[float, float] | None] = {}
+        chords = np.linalg.norm(pop.xyz[edges.i] - pop.xyz[edges.j], axis=1).tolist()
+        for a, b, w, it, ch in zip(
+            edges.i.tolist(), edges.j.tolist(), edges.weight.tolist(), edges.interest.tolist(),
+            chords, strict=True,
+        ):
+            nbrs[a].append((w, b))
+            nbrs[b].append((w, a))
+            self.pair_cache[(a, b)] = (it, ch)
+        self.nbrs = [[q for _, q in sorted(lst, key=lambda t: (-t[0], t[1]))] for lst in nbrs]
+        self.edge_weight = {
+            (a, b): w for a, b, w in zip(edges.i.tolist(), edges.j.tolist(), edges.weight.tolist(),
+                                         strict=True)
+        }
+        self.group_cache: dict[Members, float | None] = {}
+        self.group_of = [-1] * n
+        self.groups: dict[int, Members] = {}
+        self.score: dict[int, float] = {}
+        self._next = 0
+        self.rng = np.random.default_rng(params.seed)
+
+    # ---------------------------------------------------------------- evaluation
+    def _pair_info(self, a: int, b: int) -> tuple[float, float] | None:
+        """(shared interest weight, home chord) when a and b may share a group, else None."""
+        key = (a, b) if a < b else (b, a)
+        if key in self.pair_cache:
+            return self.pair_cache[key]
+        info = self._pair_check(*key)
+        self.pair_cache[key] = info
+        return info
+
+    def _chord(self, a: int, b: int) -> float:
+        xa, xb = self.xyz[a], self.xyz[b]
+        return math.sqrt((xa[0] - xb[0]) ** 2 + (xa[1] - xb[1]) ** 2 + (xa[2] - xb[2]) ** 2)
+
+    def _pair_check(self, a: int, b: int) -> tuple[float, float] | None:
+        pop = self.pop
+        chord = self._chord(a, b)
+        if chord > min(self.reach[a], self.reach[b]):
+            return None
+        if (a, b) in pop.forbidden:
+            return None
+        shared = pop.interests[a] & pop.interests[b]
+        if not shared or not (pop.langs[a] & pop.langs[b]) or not (pop.kinds[a] & pop.kinds[b]):
+            return None
+        if not (pop.free[a] & pop.free[b]):
+            return None
+        if not (pop.age_fits(a, b) and pop.age_fits(b, a)):
+            return None
+        return pop.interest_weights.sum_int(shared), chord
+
+    def _base(self, members: Members) -> tuple[float, float, int, int] | None:
+        """Cheap part: (score without travel, diameter chord, common free, common kinds)."""
+        s = len(members)
+        if s == 2:
+            if not (self.can_pair[members[0]] and self.can_pair[members[1]]):
+                return None
+        elif s < MIN_GROUP or s > MAX_GROUP:
+            return None
+        else:
+            for m in members:
+                if not self.can_group[m]:
+                    return None
+        pop = self.pop
+        interest_sum = 0.0
+        diameter = 0.0
+        for x in range(s):
+            a = members[x]
+            for y in range(x + 1, s):
+                info = self._pair_info(a, members[y])
+                if info is None:
+                    return None
+                interest_sum += info[0]
+                if info[1] > diameter:
+                    diameter = info[1]
+        ints = langs = kinds = free = -1
+        for m in members:
+            ints &= pop.interests[m]
+            langs &= pop.langs[m]
+            kinds &= pop.kinds[m]
+            free &= pop.free[m]
+        if not ints or not langs or not kinds or not free:
+            return None
+        cap = self.obj.availability_cap
+        avail = min(free.bit_count(), cap) / max(1, cap)
+        value = s * (self.obj.base + self.obj.availability * avail) + 2.0 / (
+            s - 1
+        ) * interest_sum
+        return value, diameter, free, kinds
+
+    def value(self, members: Members, need: float = -math.inf) -> float | None:
+        """Exact score of a feasible group with score > 0 (members sorted), else None.
+
+        Returns None without the venue search when even the best trip could not reach `need`.
+        """
+        if members in self.group_cache:
+            v = self.group_cache[members]
+            return v if v is not None and v >= need else None
+        if len(members) == 2 and self.can_pair[members[0]] and self.can_pair[members[1]]:
+            w = self.edge_weight.get(members)
+            if w is not None:
+                result = w if w > 0 else None
+                self.group_cache[members] = result
+                return result if result is not None and result >= need else None
+        base = self._base(members)
+        if base is None:
+            self.group_cache[members] = None
+            return None
+        value, diameter, free, kinds = base
+        per_km = self.obj.travel_per_km * len(members)
+        if value - per_km * _km(diameter / 2.0) < max(need, _EPS):
+            return None
+        idx = np.array(members, dtype=np.int64)
+        chord = group_travel(self.venues, self.pop.xyz[idx], self.pop.reach[idx], free, kinds)
+        if not math.isfinite(chord):
+            self.group_cache[members] = None
+            return None
+        score = value - per_km * _km(chord)
+        result = score if score > _EPS else None
+        self.group_cache[members] = result
+        return result if result is not None and result >= need else None
+
+    def upper(self, members: Members) -> float | None:
+        """An upper bound of `value` without the venue search (None: infeasible)."""
+        if members in self.group_cache:
+            return self.group_cache[members]
+        if (
+            len(members) == 2
+            and members in self.edge_weight
+            and self.can_pair[members[0]]
+            and self.can_pair[members[1]]
+        ):
+            return self.edge_weight[members]
+        base = self._base(members)
+        if base is None:
+            self.group_cache[members] = None
+            return None
+        value, diameter, _, _ = base
+        return value - self.obj.travel_per_km * len(members) * _km(diameter / 2.0)
+
+    def leftover(self, members: Members) -> float:
+        """Value of what remains of a group after someone leaves (0 when it dissolves)."""
+        if len(members) < 2:
+            return 0.0
+        return self.value(members) or 0.0
+
+    # ---------------------------------------------------------------- state
+    def _add(self, members: Members, score: float) -> None:
+        gid = self._next
+        self._next += 1
+        self.groups[gid] = members
+        self.score[gid] = score
+        for m in members:
+            self.group_of[m] = gid
+
+    def _drop(self, gid: int) -> Members:
+        members = self.groups.pop(gid)
+        del self.score[gid]
+        for m in members:
+            self.group_of[m] = -1
+        return members
+
+    def _set_group_or_dissolve(self, members: Members) -> None:
+        if len(members) >= 2:
+            v = self.value(members)
+            if v is not None:
+                self._add(members, v)
+
+    def objective_value(self) -> float:
+        return float(sum(self.score.values()))
+
+    def load(self, groups: Iterable[Sequence[int]]) -> None:
+        """Warm start from groups of local indices (infeasible or non-positive ones dropped)."""
+        for g in groups:
+            members = tuple(sorted(g))
+            if any(self.group_of[m] >= 0 for m in members):
+                continue
+            self._set_group_or_dissolve(members)
+
+    def result(self) -> list[Members]:
+        return sorted(self.groups.values())
+
+    # ---------------------------------------------------------------- exact matching
+    def match_pairs(self) -> None:
+        """Re-pair optimally everyone who accepts pairs and is free or in a pair."""
+        free = [
+            p for p in range(self.n)
+            if self.can_pair[p]
+            and (self.group_of[p] < 0 or len(self.groups[self.group_of[p]]) == 2)
+        ]
+        if len(free) < 2:
+            return
+        in_pool = np.zeros(self.n, dtype=bool)
+        in_pool[free] = True
+        e = self.edges
+        sel = e.pair_ok & in_pool[e.i] & in_pool[e.j] & (e.weight > _EPS)
+        ei, ej, w = e.i[sel], e.j[sel], e.weight[sel]
+        # Current pairs outside the candidate graph (left over from a triple) stay representable,
+        # so re-matching never lowers the objective.
+        known = set(zip(ei.tolist(), ej.tolist(), strict=True))
+        extra = [
+            (m[0], m[1], self.score[g]) for g, m in self.groups.items()
+            if len(m) == 2 and m not in known
+        ]
+        if extra:
+            ei = np.concatenate([ei, np.array([x[0] for x in extra], dtype=np.int64)])
+            ej = np.concatenate([ej, np.array([x[1] for x in extra], dtype=np.int64)])
+            w = np.concatenate([w, np.array([x[2] for x in extra])])
+        jitter = tie_break(self.params.seed, self.pop.user_ids[ei], self.pop.user_ids[ej])
+        iw = (np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64))
+        graph = rx.PyGraph()
+        graph.add_nodes_from(range(self.n))
+        if not len(ei):
+            return
+        graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
+        matching = rx.max_weight_matching(graph, weight_fn=lambda x: x)
+        for gid in {self.group_of[p] for p in free if self.group_of[p] >= 0}:
+            self._drop(gid)
+        for a, b in sorted((min(a, b), max(a, b)) for a, b in matching):
+            v = self.value((a, b))
+            if v is not None:
+                self._add((a, b), v)
+
+    # ---------------------------------------------------------------- local search
+    def local_search(self, passes: int) -> int:
+        """First-improvement moves until no person can improve, at most `passes` examinations
+        per person on average. After a move only its neighbourhood is examined again."""
+        active = [p for p in range(self.n) if self.nbrs[p]]
+        queue = deque(active[k] for k in self.rng.permutation(len(active)))
+        queued = [False] * self.n
+        for p in queue:
+            queued[p] = True
+        budget = passes * len(active)
+        moves = 0
+        while queue and budget > 0:
+            budget -= 1
+            p = queue.popleft()
+            queued[p] = False
+            changed = self._improve(p)
+            if changed is None:
+                continue
+            moves += 1
+            for m in changed:
+                for q in (m, *self.nbrs[m]):
+                    if not queued[q] and self.nbrs[q]:
+                        queued[q] = True
+                        queue.append(q)
+        return moves
+
+    def _improve(self, p: int) -> list[int] | None:
+        """Apply the best improving move for p; return the people whose group changed."""
+        A = self.group_of[p]
+        if A >= 0:
+            mem_a = self.groups[A]
+            s_a = self.score[A]
+            rest = tuple(m for m in mem_a if m != p)
+            leave = self.leftover(rest) - s_a
+        else:
+            mem_a, s_a, rest, leave = (), 0.0, (), 0.0
+        pair_info = self._pair_info
+        can_pair_p, can_group_p = self.can_pair[p], self.can_group[p]
+        best = _EPS
+        best_move: tuple[list[int], list[Members]] | None = None
+        seen: set[int] = set()
+        lonely: list[int] = []
+        for q in self.nbrs[p]:
+            B = self.group_of[q]
+            if B < 0:
+                lonely.append(q)
+                continue
+            if B == A or B in seen:
+                continue
+            seen.add(B)
+            mem_b = self.groups[B]
+            size_b = len(mem_b)
+            bad = [m for m in mem_b if pair_info(p, m) is None]
+            if len(bad) > 1:
+                continue
+            s_b = self.score[B]
+            if not bad and size_b < MAX_GROUP and can_group_p:
+                joined = tuple(sorted((*mem_b, p)))
+                v = self.value(joined, need=s_b - leave + best)
+                if v is not None and v - s_b + leave > best:
+                    best = v - s_b + leave
+                    best_move = ([B] + ([A] if A >= 0 else []), [joined, rest])
+            if not (can_pair_p if size_b == 2 else can_group_p):
+                continue
+            for r in bad or mem_b:
+                if rest and any(pair_info(r, m) is None for m in rest):
+                    continue
+                new_b = tuple(sorted(p if m == r else m for m in mem_b))
+                ub_b = self.upper(new_b)
+                if ub_b is None:
+                    continue
+                if A >= 0:
+                    new_a: Members = tuple(sorted((*rest, r)))
+                    ub_a = self.upper(new_a)
+                    if ub_a is None:
+                        continue
+                else:
+                    new_a, ub_a = (), 0.0
+                if ub_a + ub_b - s_a - s_b <= best:
+                    continue
+                vb = self.value(new_b)
+                if vb is None:
+                    continue
+                va = self.value(new_a) if A >= 0 else 0.0
+                if va is None:
+                    continue
+                delta = va + vb - s_a - s_b
+                if delta > best:
+                    best = delta
+                    best_move = ([A, B] if A >= 0 else [B], [new_a, new_b])
+        for x, q in enumerate(lonely):
+            if can_pair_p and self.can_pair[q]:
+                pair = (p, q) if p < q else (q, p)
+                v = self.value(pair, need=best - leave)
+                if v is not None and v + leave > best:
+                    best = v + leave
+                    best_move = ([A] if A >= 0 else [], [pair, rest])
+            if not (can_group_p and self.can_group[q]) or pair_info(p, q) is None:
+                continue
+            for r in lonely[x + 1:]:
+                if not self.can_group[r] or pair_info(q, r) is None or pair_info(p, r) is None:
+                    continue
+                trio = tuple(sorted((p, q, r)))
+                v = self.value(trio, need=best - leave)
+                if v is not None and v + leave > best:
+                    best = v + leave
+                    best_move = ([A] if A >= 0 else [], [trio, rest])
+        if best_move is None:
+            return None
+        dropped, created = best_move
+        changed: list[int] = []
+        for gid in dropped:
+            changed.extend(self._drop(gid))
+        changed.append(p)
+        for members in created:
+            if len(members) >= 2 and all(self.group_of[m] < 0 for m in members):
+                self._set_group_or_dissolve(members)
+            changed.extend(members)
+        return changed
+
+    # ---------------------------------------------------------------- driver
+    def solve(self, warm: Iterable[Sequence[int]] | None = None) -> list[Members]:
+        if warm is not None:
+            self.load(warm)
+            start = self.objective_value()
+            start_groups = self.result()
+        else:
+            start, start_groups = 0.0, []
+        if warm is None:
+            self.match_pairs()
+        rounds = 0
+        while True:
+            before = self.objective_value()
+            self.local_search(self.params.local_search_passes)
+            self.match_pairs()
+            rounds += 1
+            if self.objective_value() <= before + 1e-6 or rounds >= 4:
+                break
+        if self.objective_value() < start - 1e-6:
+            return start_groups
+        return self.result()
