@@ -32,7 +32,8 @@ from apps.matching.engine.types import EngineParams, GroupSize, Objective
 VENUES_PATH = (
     Path(__file__).resolve().parents[2] / "apps" / "venues" / "data" / "venues_munich.geojson"
 )
-WEEK_START = dt.datetime(2026, 3, 2)  # a Monday; local (Europe/Berlin) wall time
+# A Monday, as naive Europe/Berlin wall time: opening_hours strings are in local time.
+WEEK_START = dt.datetime(2026, 3, 2)  # noqa: DTZ001
 SLOT_STARTS = (8, 10, 12, 14, 16, 18, 20)
 N_SLOTS = 7 * len(SLOT_STARTS)
 PEOPLE_PER_TILE = 25_000
@@ -66,8 +67,16 @@ DISTRICTS: tuple[tuple[str, float, float, int], ...] = (
     ("Laim", 48.1400, 11.5000, 57),
 )
 TYPICAL_HOURS = {"cafe": "Mo-Su 08:00-19:00", "bar": "Mo-Su 17:00-01:00"}
-LANGUAGES = (("de", 0.9), ("en", 0.55), ("tr", 0.05), ("it", 0.04), ("fr", 0.04), ("es", 0.04),
-             ("ru", 0.03), ("ar", 0.03))
+LANGUAGES = (
+    ("de", 0.9),
+    ("en", 0.55),
+    ("tr", 0.05),
+    ("it", 0.04),
+    ("fr", 0.04),
+    ("es", 0.04),
+    ("ru", 0.03),
+    ("ar", 0.03),
+)
 N_INTERESTS = 150
 
 
@@ -155,16 +164,22 @@ def population(
     group_mix: Sequence[tuple[GroupSize, float]] = (("pair", 0.35), ("group", 0.25), ("any", 0.4)),
     tiles: int | None = None,
     spread_km: float = 0.9,
+    district_index: int | None = None,
 ) -> tuple[list[Candidate], int]:
-    """n people in ceil(n / 25,000) tiles of Munich; returns (people, tiles)."""
+    """n people in ceil(n / 25,000) tiles of Munich (or all in one district); returns
+    (people, tiles)."""
     rng = np.random.default_rng(seed)
     tiles = tiles or max(1, math.ceil(n / PEOPLE_PER_TILE))
     centres = np.array([(d[1], d[2]) for d in DISTRICTS])
     weights = np.array([d[3] for d in DISTRICTS], dtype=float)
+    if district_index is not None:
+        weights = np.zeros(len(DISTRICTS))
+        weights[district_index] = 1.0
     district = rng.choice(len(DISTRICTS), size=n, p=weights / weights.sum())
     tile = rng.integers(0, tiles, size=n)
     lat0 = centres[district, 0] + rng.normal(0, spread_km / 111.2, n)
-    lng0 = centres[district, 1] + rng.normal(0, spread_km / (111.2 * math.cos(math.radians(48.14))), n)
+    km_per_lng = 111.2 * math.cos(math.radians(48.14))
+    lng0 = centres[district, 1] + rng.normal(0, spread_km / km_per_lng, n)
     lat_off, lng_off = _tile_offsets(tiles)
     lat = lat0 + lat_off[tile]
     lng = lng0 + lng_off[tile]
@@ -185,15 +200,23 @@ def population(
         if age is not None and rng.random() < 0.25:
             age_min, age_max = max(18, age - 8), age + 8
         kinds_roll = rng.random()
-        kinds = (frozenset() if kinds_roll < 0.4 else frozenset({"cafe"}) if kinds_roll < 0.75
-                 else frozenset({"bar"}) if kinds_roll < 0.85 else frozenset({"cafe", "bar"}))
+        kinds = (
+            frozenset()
+            if kinds_roll < 0.4
+            else frozenset({"cafe"})
+            if kinds_roll < 0.75
+            else frozenset({"bar"})
+            if kinds_roll < 0.85
+            else frozenset({"cafe", "bar"})
+        )
         people.append(
             Candidate(
                 user_id=k + 1,
                 lat=float(lat[k]),
                 lng=float(lng[k]),
-                max_travel_km=float(rng.choice([2.0, 3.0, 5.0, 8.0, 10.0],
-                                               p=[0.15, 0.25, 0.35, 0.15, 0.10])),
+                max_travel_km=float(
+                    rng.choice([2.0, 3.0, 5.0, 8.0, 10.0], p=[0.15, 0.25, 0.35, 0.15, 0.10])
+                ),
                 interest_ids=frozenset(int(interest_ids[p]) for p in picks),
                 free_slots=_availability(rng),
                 languages=langs,
@@ -219,8 +242,15 @@ def tiled_venues(tiles: int) -> tuple[VenueOption, ...]:
     out = []
     for t in range(tiles):
         for v in base:
-            out.append(VenueOption(venue_id=t * 100_000 + v.venue_id, lat=v.lat + lat_off[t],
-                                   lng=v.lng + lng_off[t], kind=v.kind, open_slots=v.open_slots))
+            out.append(
+                VenueOption(
+                    venue_id=t * 100_000 + v.venue_id,
+                    lat=v.lat + lat_off[t],
+                    lng=v.lng + lng_off[t],
+                    kind=v.kind,
+                    open_slots=v.open_slots,
+                )
+            )
     return tuple(out)
 
 
@@ -252,8 +282,12 @@ def round_problem(
     capacity: int = 2,
     params: EngineParams | None = None,
     objective: Objective | None = None,
+    spread_km: float = 0.9,
+    district_index: int | None = None,
 ) -> MatchProblem:
-    people, tiles = population(n, seed=seed, group_mix=group_mix)
+    people, tiles = population(
+        n, seed=seed, group_mix=group_mix, spread_km=spread_km, district_index=district_index
+    )
     return MatchProblem(
         candidates=tuple(people),
         venues=tiled_venues(tiles),

@@ -20,7 +20,18 @@ The objective, hard constraints and algorithm are in docs/adr/0010-matching-obje
 """
 
 from .assign import explain
-from .cells import cell_problem, match_region, merge_cells, plan_cells, solve_cell, sub_problem
+from .cells import (
+    RepairChunk,
+    cell_problem,
+    finish,
+    match_region,
+    merge_cells,
+    plan_cells,
+    repair_chunks,
+    solve_cell,
+    solve_chunk,
+    sub_problem,
+)
 from .population import idf_weights
 from .types import (
     Candidate,
@@ -53,15 +64,19 @@ __all__ = [
     "MatchResult",
     "MatchStats",
     "Objective",
+    "RepairChunk",
     "VenueOption",
     "cell_problem",
     "check_violations",
     "explain",
+    "finish",
     "idf_weights",
     "match_region",
     "merge_cells",
     "plan_cells",
     "reference_score",
+    "repair_chunks",
     "solve_cell",
+    "solve_chunk",
     "sub_problem",
 ]

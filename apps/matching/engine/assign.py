@@ -20,15 +20,16 @@ from .travel import ranked_venues
 from .types import Group, Objective
 
 _TWO_R = 2.0 * EARTH_RADIUS_KM
+EN_DASH = "\u2013"
 
 
 def _km(chord: float) -> float:
     return _TWO_R * math.asin(min(1.0, chord / _TWO_R))
 
 
-def group_terms(pop: Population, members: Sequence[int], objective: Objective) -> tuple[
-    float, int, int, int
-]:
+def group_terms(
+    pop: Population, members: Sequence[int], objective: Objective
+) -> tuple[float, int, int, int]:
     """(score without the travel term, common free slots, common kinds, common interests)."""
     s = len(members)
     interest_sum = 0.0
@@ -124,7 +125,7 @@ def explain(
     *,
     max_named: int = 3,
 ) -> str:
-    """"You all like board games and jazz · 0.8–2.1 km each".
+    """E.g. "You all like board games and jazz · 0.8-2.1 km each" (with an en dash).
 
     Mentions only interests every member holds (rarest first) and trips to the venue, never a
     distance between people."""
@@ -140,5 +141,7 @@ def explain(
         liked = names[0] if names else "the same things"
     who = "You both like" if len(trip_km) == 2 else "You all like"
     lo, hi = min(trip_km, default=0.0), max(trip_km, default=0.0)
-    trips = f"{lo:.1f} km each" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}–{hi:.1f} km each"
+    trips = (
+        f"{lo:.1f} km each" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}{EN_DASH}{hi:.1f} km each"
+    )
     return f"{who} {liked} · {trips}"

@@ -9,20 +9,23 @@ the callback); `CellSolution.to_json()/from_json()` carry its result. `match_reg
 three in this process, optionally over a process pool.
 
 Borders: people near an inner border were matched only inside their cell. `merge_cells` takes
-everyone within `border_band_factor` x (the cell's 90th-percentile candidate-edge length) of an
-inner border, together with their current group mates, cuts them into chunks (whole groups
-stay together) and re-solves each chunk with the current groups as warm start, so a chunk's
-result is never worse than what it replaces and people on both sides of a border can meet.
+everyone within a band along the inner borders (`border_band_factor` x the cell's 90th
+percentile candidate-edge length, at least 1 km) with their current group mates, cuts them into
+chunks (each current group kept whole) and re-solves each chunk with the current groups as warm
+start: people facing each other across a border share a chunk and can be matched, and no
+chunk's result is worse than what it replaces. Further passes (`repair_passes` > 1) re-solve
+everyone in chunks cut along turned lines.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
+from typing import TypeVar
 
 import numpy as np
 
@@ -41,7 +44,9 @@ from .types import (
     MatchStats,
 )
 
-_MIN_BAND_KM = 0.3
+_MIN_BAND_KM = 1.0
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 # ------------------------------------------------------------------------------------ planning
@@ -59,8 +64,9 @@ def plan_cells(problem: MatchProblem) -> CellPlan:
     ids = np.array([c.user_id for c in people], dtype=np.int64)
     leaves: list[tuple[I64, tuple[float, float, float, float]]] = []
     inf = math.inf
-    _bisect(xy, np.arange(len(people)), (-inf, inf, -inf, inf), problem.params.max_cell_size,
-            leaves)
+    _bisect(
+        xy, np.arange(len(people)), (-inf, inf, -inf, inf), problem.params.max_cell_size, leaves
+    )
     cells = tuple(
         Cell(index=k, user_ids=tuple(int(u) for u in np.sort(ids[members])), bounds=bounds)
         for k, (members, bounds) in enumerate(leaves)
@@ -116,7 +122,10 @@ def sub_problem(problem: MatchProblem, user_ids: Sequence[int], weights: object)
         recently_met=frozenset(p for p in ex.recently_met if p[0] in wanted and p[1] in wanted),
     )
     return replace(
-        problem, candidates=people, venues=venues, exclusions=exclusions,
+        problem,
+        candidates=people,
+        venues=venues,
+        exclusions=exclusions,
         interest_weights=weights,  # type: ignore[arg-type]
     )
 
@@ -129,8 +138,9 @@ def cell_problem(problem: MatchProblem, plan: CellPlan, index: int) -> MatchProb
 def _prepare(problem: MatchProblem) -> tuple[Population, VenueIndex]:
     kind_bits, n_slots = vocabularies(problem)
     weights = resolved_weights(problem)
-    pop = Population(problem.candidates, weights, kind_bits, n_slots,
-                     problem.exclusions.forbidden())
+    pop = Population(
+        problem.candidates, weights, kind_bits, n_slots, problem.exclusions.forbidden()
+    )
     venues = VenueIndex(problem.venues, kind_bits, n_slots)
     return pop, venues
 
@@ -146,9 +156,10 @@ def _solve(
     extra = None
     if warm is not None:
         warm_local = [[pop.index[u] for u in g] for g in warm]
-        extra = [(g[a], g[b]) for g in warm_local for a in range(len(g))
-                 for b in range(a + 1, len(g))]
-    edges = build_edges(pop, venues, problem.objective, problem.params, extra=extra)
+        extra = [
+            (g[a], g[b]) for g in warm_local for a in range(len(g)) for b in range(a + 1, len(g))
+        ]
+    edges = build_edges(pop, problem.objective, problem.params, extra=extra)
     solver = CellSolver(pop, venues, problem.objective, problem.params, edges)
     groups = solver.solve(warm=warm_local)
     if len(edges):
@@ -171,29 +182,61 @@ def solve_cell(cell: MatchProblem, cell_index: int = 0) -> CellSolution:
 
 
 # ------------------------------------------------------------------------------------ merging
-def merge_cells(
-    problem: MatchProblem, plan: CellPlan, solutions: Sequence[CellSolution]
-) -> MatchResult:
-    """Repair the borders between cells, then choose venues and slots under the capacity."""
-    started = time.perf_counter()
-    groups = [g for s in sorted(solutions, key=lambda s: s.cell_index) for g in s.groups]
-    if len(plan.cells) > 1:
-        groups = _repair_borders(problem, plan, solutions, groups)
-    return _finish(problem, plan, groups, time.perf_counter() - started)
+@dataclass(frozen=True)
+class RepairChunk:
+    """People to re-solve together across old cell borders, with their current groups."""
+
+    problem: MatchProblem
+    warm: tuple[tuple[int, ...], ...]
 
 
-def _repair_borders(
+def repair_chunks(
     problem: MatchProblem,
     plan: CellPlan,
-    solutions: Sequence[CellSolution],
-    groups: list[tuple[int, ...]],
-) -> list[tuple[int, ...]]:
+    groups: Sequence[tuple[int, ...]],
+    pass_index: int,
+    band_km: Mapping[int, float] | None = None,
+) -> list[RepairChunk]:
+    """People to re-solve together, in chunks, each current group kept whole.
+
+    Pass 0 takes the seams: everyone within `band_km[cell]` of an inner border of their cell
+    (plus their group mates), so two people facing each other across a border share a chunk.
+    Later passes take everyone, cut along lines turned by 45 / 2^(pass-1) degrees."""
     people = {c.user_id: c for c in problem.candidates}
-    band_km = {
-        s.cell_index: max(_MIN_BAND_KM, problem.params.border_band_factor * s.edge_km_p90)
-        for s in solutions
-    }
-    in_band: set[int] = set()
+    grouped = {u: g for g in groups for u in g}
+    if pass_index == 0:
+        chosen = _seam_people(problem, plan, band_km or {})
+        units = sorted({grouped.get(u, (u,)) for u in chosen})
+    else:
+        units = [tuple(g) for g in groups] + [(u,) for u in sorted(people) if u not in grouped]
+    if not units:
+        return []
+    centres = np.array(
+        [
+            [np.mean([people[u].lat for u in unit]), np.mean([people[u].lng for u in unit])]
+            for unit in units
+        ]
+    )
+    xy = project_km(centres[:, 0], centres[:, 1], plan.origin)
+    if pass_index > 0:
+        angle = math.radians(45.0 / (2 ** (pass_index - 1)))
+        rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+        xy = xy @ rot.T
+    sizes = np.array([len(u) for u in units])
+    chunks: list[I64] = []
+    _chunk_units(xy, sizes, np.arange(len(units)), problem.params.max_cell_size, chunks)
+    out = []
+    for chunk in chunks:
+        chunk_units = [units[k] for k in chunk.tolist()]
+        members = [u for unit in chunk_units for u in unit]
+        warm = tuple(unit for unit in chunk_units if len(unit) > 1)
+        out.append(RepairChunk(sub_problem(problem, members, plan.interest_weights), warm))
+    return out
+
+
+def _seam_people(problem: MatchProblem, plan: CellPlan, band_km: Mapping[int, float]) -> set[int]:
+    people = {c.user_id: c for c in problem.candidates}
+    chosen: set[int] = set()
     for cell in plan.cells:
         if not cell.user_ids:
             continue
@@ -206,33 +249,50 @@ def _repair_borders(
             if math.isfinite(edge):
                 gap = np.minimum(gap, sign * (xy[:, coord] - edge))
         width = band_km.get(cell.index, _MIN_BAND_KM)
-        in_band.update(u for u, g in zip(cell.user_ids, gap.tolist(), strict=True) if g <= width)
-    if not in_band:
-        return groups
+        chosen.update(u for u, g in zip(cell.user_ids, gap.tolist(), strict=True) if g <= width)
+    return chosen
 
-    group_of = {u: k for k, g in enumerate(groups) for u in g}
-    touched = sorted({group_of[u] for u in in_band if u in group_of})
-    units: list[tuple[int, ...]] = [groups[k] for k in touched]
-    units += [(u,) for u in sorted(in_band) if u not in group_of]
-    keep = [g for k, g in enumerate(groups) if k not in set(touched)]
 
-    centres = np.array(
-        [[np.mean([people[u].lat for u in unit]), np.mean([people[u].lng for u in unit])]
-         for unit in units]
-    )
-    xy = project_km(centres[:, 0], centres[:, 1], plan.origin)
-    sizes = np.array([len(u) for u in units])
-    chunks: list[I64] = []
-    _chunk_units(xy, sizes, np.arange(len(units)), problem.params.max_cell_size, chunks)
-    repaired: list[tuple[int, ...]] = []
-    for chunk in chunks:
-        chunk_units = [units[k] for k in chunk.tolist()]
-        members = [u for unit in chunk_units for u in unit]
-        warm = [unit for unit in chunk_units if len(unit) > 1]
-        sub = sub_problem(problem, members, plan.interest_weights)
-        new_groups, _, _ = _solve(sub, warm)
-        repaired.extend(new_groups)
-    return keep + repaired
+def solve_chunk(chunk: RepairChunk) -> list[tuple[int, ...]]:
+    """Re-solve a chunk from its warm start; never worse than the warm start."""
+    groups, _, _ = _solve(chunk.problem, chunk.warm)
+    return groups
+
+
+def merge_cells(
+    problem: MatchProblem,
+    plan: CellPlan,
+    solutions: Sequence[CellSolution],
+    *,
+    workers: int = 1,
+) -> MatchResult:
+    """Repair the borders between cells, then choose venues and slots under the capacity.
+
+    Each of `params.repair_passes` passes re-solves everyone in chunks cut across the previous
+    borders (`repair_chunks` + `solve_chunk`, which a caller may also distribute), with the
+    current groups as warm start, so no pass lowers the objective."""
+    started = time.perf_counter()
+    ordered = sorted(solutions, key=lambda s: s.cell_index)
+    groups = [g for s in ordered for g in s.groups]
+    band = {
+        s.cell_index: max(_MIN_BAND_KM, problem.params.border_band_factor * s.edge_km_p90)
+        for s in ordered
+    }
+    if len(plan.cells) > 1:
+        for pass_index in range(problem.params.repair_passes):
+            chunks = repair_chunks(problem, plan, groups, pass_index, band)
+            touched = {u for c in chunks for u in (x.user_id for x in c.problem.candidates)}
+            kept = [g for g in groups if g[0] not in touched]
+            repaired = [g for part in _map(solve_chunk, chunks, workers) for g in part]
+            groups = kept + repaired
+    return finish(problem, plan, groups, seconds=time.perf_counter() - started)
+
+
+def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    if workers > 1 and len(items) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            return list(pool.map(fn, items))
+    return [fn(x) for x in items]
 
 
 def _chunk_units(xy: F64, sizes: I64, idx: I64, max_people: int, out: list[I64]) -> None:
@@ -249,15 +309,24 @@ def _chunk_units(xy: F64, sizes: I64, idx: I64, max_people: int, out: list[I64])
     _chunk_units(xy, sizes, order[half:], max_people, out)
 
 
-def _finish(
-    problem: MatchProblem, plan: CellPlan, groups: list[tuple[int, ...]], seconds: float
+def finish(
+    problem: MatchProblem,
+    plan: CellPlan,
+    groups: Sequence[tuple[int, ...]],
+    *,
+    seconds: float = 0.0,
 ) -> MatchResult:
+    """Venues and slots under the capacity, explanations and statistics."""
     matched_ids = sorted(u for g in groups for u in g)
     sub = sub_problem(problem, matched_ids, plan.interest_weights)
     pop, venues = _prepare(sub)
     local = [[pop.index[u] for u in g] for g in groups]
     final, dropped = assign_venues(
-        pop, venues, local, problem.objective, problem.max_groups_per_venue_slot,
+        pop,
+        venues,
+        local,
+        problem.objective,
+        problem.max_groups_per_venue_slot,
         problem.interest_names,
     )
     matched = {u for g in final for u in g.member_ids}
@@ -286,14 +355,11 @@ def _solve_indexed(args: tuple[MatchProblem, int]) -> CellSolution:
 
 
 def match_region(problem: MatchProblem, *, workers: int = 1) -> MatchResult:
-    """Plan, solve every cell (over `workers` processes when > 1) and merge, in this process."""
+    """Plan, solve every cell, repair borders and assign venues, in this process (cells and
+    repair chunks over `workers` processes when > 1; the result does not depend on it)."""
     started = time.perf_counter()
     plan = plan_cells(problem)
     jobs = [(cell_problem(problem, plan, c.index), c.index) for c in plan.cells]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            solutions = list(pool.map(_solve_indexed, jobs))
-    else:
-        solutions = [_solve_indexed(job) for job in jobs]
-    result = merge_cells(problem, plan, solutions)
+    solutions = _map(_solve_indexed, jobs, workers)
+    result = merge_cells(problem, plan, solutions, workers=workers)
     return replace(result, stats=replace(result.stats, seconds=time.perf_counter() - started))

@@ -6,7 +6,10 @@ a person's interests is their raw pool (so partners sharing a rare, valuable int
 even when they live farther away than many people sharing only common ones). Raw pairs are
 filtered by every pairwise hard constraint, ranked by an optimistic pair score (the trip can be
 no shorter than half the distance between homes), and each person keeps their best
-`keep_per_person`; the kept edges get their exact venue trip. Memory is O(n * k).
+`keep_per_person`. Memory is O(n * k).
+
+Edge weights here are optimistic (trip = half the distance between homes, and a venue assumed
+to exist); the solver replaces them by exact ones lazily, for the edges it actually uses.
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .geometry import chord_to_km
-from .population import F64, I64, Population, VenueIndex, popcount
+from .population import (
+    F64,
+    I64,
+    Population,
+    VenueIndex,
+    popcount,
+    sorted_member,
+    sorted_unique,
+)
 from .travel import pair_travel
 from .types import EngineParams, Objective
 
@@ -28,8 +39,8 @@ class Edges:
     j: I64
     interest: F64  # I(i, j): summed weights of shared interests
     avail: F64  # A: min(common free slots, cap) / cap
-    trip: F64  # exact smallest farthest trip to a feasible venue, km
-    weight: F64  # score of {i, j} as a group (also the rank key for groups)
+    home_km: F64  # distance between homes
+    weight: F64  # optimistic score of {i, j} (trip >= home_km / 2)
     pair_ok: np.ndarray  # both accept pairs
 
     def __len__(self) -> int:
@@ -38,28 +49,41 @@ class Edges:
 
 def pair_score(objective: Objective, interest: F64, avail: F64, trip: F64) -> F64:
     return np.asarray(
-        2.0 * (objective.base + interest + objective.availability * avail
-               - objective.travel_per_km * trip)
+        2.0
+        * (
+            objective.base
+            + interest
+            + objective.availability * avail
+            - objective.travel_per_km * trip
+        )
     )
 
 
 def build_edges(
     pop: Population,
-    venues: VenueIndex,
     objective: Objective,
     params: EngineParams,
     extra: list[tuple[int, int]] | None = None,
 ) -> Edges:
     """Candidate edges of `pop`; `extra` pairs (e.g. a warm start's) are always considered."""
     n = pop.n
-    raw_i, raw_j = _raw_pairs(pop, params.neighbours_per_interest)
+    raw_i, raw_j = _raw_pairs(pop, params.neighbours_per_interest, None)
+    # People whose pool is mostly filtered away (age ranges, rare languages, few free slots)
+    # search again, much wider, so that constraints do not leave them alone needlessly.
+    ok = pop.pair_ok(raw_i, raw_j)
+    degree = np.bincount(raw_i[ok], minlength=n) + np.bincount(raw_j[ok], minlength=n)
+    starved = degree < 2 * params.keep_per_person
+    if starved.any():
+        more_i, more_j = _raw_pairs(pop, params.neighbours_per_interest * 8, starved)
+        raw_i = np.concatenate([raw_i, more_i])
+        raw_j = np.concatenate([raw_j, more_j])
     if extra:
         ex = np.array(extra, dtype=np.int64).reshape(-1, 2)
         raw_i = np.concatenate([raw_i, ex[:, 0]])
         raw_j = np.concatenate([raw_j, ex[:, 1]])
     lo, hi = np.minimum(raw_i, raw_j), np.maximum(raw_i, raw_j)
     keep = lo != hi
-    keys = np.unique(lo[keep] * n + hi[keep])
+    keys = sorted_unique(lo[keep] * n + hi[keep])
     i, j = keys // n, keys % n
     ok = pop.pair_ok(i, j)
     i, j = i[ok], j[ok]
@@ -73,10 +97,25 @@ def build_edges(
     chosen = _top_k(n, i, j, optimistic, params.keep_per_person, params.seed, pop.user_ids)
     if extra:
         forced = {(min(a, b), max(a, b)) for a, b in extra}
-        fkeys = np.array([a * n + b for a, b in forced], dtype=np.int64)
-        chosen |= np.isin(i * n + j, fkeys)
-    i, j, interest, avail = i[chosen], j[chosen], interest[chosen], avail[chosen]
+        fkeys = np.sort(np.array([a * n + b for a, b in forced], dtype=np.int64))
+        chosen |= sorted_member(i * n + j, fkeys)
+    i, j = i[chosen], j[chosen]
+    return Edges(
+        i=i,
+        j=j,
+        interest=interest[chosen],
+        avail=avail[chosen],
+        home_km=2.0 * half_km[chosen],
+        weight=optimistic[chosen],
+        pair_ok=pop.can_pair[i] & pop.can_pair[j],
+    )
 
+
+def exact_weights(
+    pop: Population, venues: VenueIndex, objective: Objective, edges: Edges, which: I64
+) -> F64:
+    """Exact pair scores of the edges `which` (-inf: no usable venue)."""
+    i, j = edges.i[which], edges.j[which]
     trip_chord = pair_travel(
         venues,
         pop.xyz[i],
@@ -86,34 +125,36 @@ def build_edges(
         pop.free_words[i] & pop.free_words[j],
         (pop.kind_words[i] & pop.kind_words[j])[:, 0],
     )
-    feasible = np.isfinite(trip_chord)
-    i, j, interest, avail = i[feasible], j[feasible], interest[feasible], avail[feasible]
-    trip = chord_to_km(trip_chord[feasible])
-    weight = pair_score(objective, interest, avail, trip)
-    return Edges(
-        i=i, j=j, interest=interest, avail=avail, trip=trip, weight=weight,
-        pair_ok=pop.can_pair[i] & pop.can_pair[j],
+    out = np.full(len(which), -np.inf)
+    ok = np.isfinite(trip_chord)
+    out[ok] = pair_score(
+        objective, edges.interest[which][ok], edges.avail[which][ok], chord_to_km(trip_chord[ok])
     )
+    return out
 
 
-def _raw_pairs(pop: Population, per_interest: int) -> tuple[I64, I64]:
+def _raw_pairs(pop: Population, per_interest: int, only: np.ndarray | None) -> tuple[I64, I64]:
+    """For each interest, each holder (or each holder in `only`) with its nearest holders."""
     out_i: list[I64] = []
     out_j: list[I64] = []
     words = pop.interest_words
     for bit in range(len(pop.interest_of_bit)):
         w, b = divmod(bit, 64)
-        holders = np.flatnonzero((words[:, w] >> np.uint64(b)) & np.uint64(1))
+        has = ((words[:, w] >> np.uint64(b)) & np.uint64(1)).astype(bool)
+        holders = np.flatnonzero(has)
         h = len(holders)
         if h < 2:
             continue
+        queries = holders if only is None else np.flatnonzero(has & only)
+        if not len(queries):
+            continue
         k = min(per_interest + 1, h)
         tree = cKDTree(pop.xyz[holders])
-        bound = float(pop.reach[holders].max()) * (1 + 1e-9)
-        dist, idx = tree.query(pop.xyz[holders], k=k, distance_upper_bound=bound)
-        dist = dist.reshape(h, k)
-        idx = idx.reshape(h, k)
+        bound = float(pop.reach[queries].max()) * (1 + 1e-9)
+        _, idx = tree.query(pop.xyz[queries], k=k, distance_upper_bound=bound)
+        idx = idx.reshape(len(queries), k)
         valid = idx < h
-        src = np.broadcast_to(holders[:, None], idx.shape)[valid]
+        src = np.broadcast_to(queries[:, None], idx.shape)[valid]
         dst = holders[idx[valid]]
         out_i.append(src)
         out_j.append(dst)
@@ -136,9 +177,7 @@ def tie_break(seed: int, a: I64, b: I64) -> F64:
     return np.asarray((x >> np.uint64(11)).astype(np.float64) / float(1 << 53))
 
 
-def _top_k(
-    n: int, i: I64, j: I64, score: F64, k: int, seed: int, user_ids: I64
-) -> np.ndarray:
+def _top_k(n: int, i: I64, j: I64, score: F64, k: int, seed: int, user_ids: I64) -> np.ndarray:
     """Edges among the k best of either endpoint (ties broken by a seeded hash)."""
     m = len(i)
     chosen = np.zeros(m, dtype=bool)

@@ -22,9 +22,10 @@ def to_xyz(lat: FloatArray, lng: FloatArray) -> FloatArray:
     phi = np.radians(lat)
     lam = np.radians(lng)
     cos_phi = np.cos(phi)
-    return np.stack(
-        [cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)], axis=-1
-    ) * EARTH_RADIUS_KM
+    return (
+        np.stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)], axis=-1)
+        * EARTH_RADIUS_KM
+    )
 
 
 def km_to_chord(km: FloatArray | float) -> FloatArray:

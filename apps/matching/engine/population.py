@@ -50,6 +50,22 @@ def words_of(masks: Sequence[int], n_words: int) -> U64:
     return out
 
 
+def sorted_unique(x: I64) -> I64:
+    """np.unique for int64 keys (numpy's hash-based unique is far slower on millions)."""
+    if not len(x):
+        return x
+    s = np.sort(x)
+    return s[np.concatenate([[True], s[1:] != s[:-1]])]
+
+
+def sorted_member(x: I64, sorted_keys: I64) -> Bools:
+    """x in sorted_keys, elementwise."""
+    if not len(sorted_keys):
+        return np.zeros(len(x), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, x), len(sorted_keys) - 1)
+    return np.asarray(sorted_keys[pos] == x)
+
+
 def any_common(a: U64, b: U64) -> Bools:
     return np.asarray(np.any((a & b) != 0, axis=-1))
 
@@ -142,7 +158,9 @@ class Population:
         self.can_group: Bools = np.array([c.can_group for c in people], dtype=bool)
         nan = float("nan")
         self.age: F64 = np.array([nan if c.age is None else c.age for c in people])
-        self.age_min: F64 = np.array([-math.inf if c.age_min is None else c.age_min for c in people])
+        self.age_min: F64 = np.array(
+            [-math.inf if c.age_min is None else c.age_min for c in people]
+        )
         self.age_max: F64 = np.array([math.inf if c.age_max is None else c.age_max for c in people])
         self.has_range: Bools = np.array(
             [c.age_min is not None or c.age_max is not None for c in people], dtype=bool
@@ -169,7 +187,7 @@ class Population:
         ok &= self.ages_ok(i, j) & self.ages_ok(j, i)
         if len(self.forbidden_keys):
             keys = np.minimum(i, j) * self.n + np.maximum(i, j)
-            ok &= ~np.isin(keys, self.forbidden_keys)
+            ok &= ~sorted_member(keys, self.forbidden_keys)
         return ok
 
     def ages_ok(self, who: I64, other: I64) -> Bools:
@@ -203,11 +221,25 @@ class VenueIndex:
         self.open = [_slot_mask(v.open_slots, n_slots) for v in ordered]
         self.open_words = words_of(self.open, max(1, math.ceil(n_slots / 64)))
         self.tree = cKDTree(self.xyz) if self.v else None
+        self.n_slots = n_slots
+        self._combo: dict[tuple[int, int], tuple[cKDTree, I64] | None] = {}
+
+    def combo_tree(self, slot: int, kind: int) -> tuple[cKDTree, I64] | None:
+        """A k-d tree of the venues of one kind (bit) open at one slot, and their indices."""
+        key = (slot, kind)
+        if key not in self._combo:
+            w, b = divmod(slot, 64)
+            open_now = ((self.open_words[:, w] >> np.uint64(b)) & np.uint64(1)).astype(bool)
+            members = np.flatnonzero(open_now & (self.kind_arr == np.uint64(1 << kind)))
+            self._combo[key] = (cKDTree(self.xyz[members]), members) if len(members) else None
+        return self._combo[key]
 
 
 def vocabularies(problem: MatchProblem) -> tuple[dict[str, int], int]:
     """Bit numbers of venue kinds and the number of slots, shared by people and venues."""
-    kinds = sorted({v.kind for v in problem.venues} | {k for c in problem.candidates for k in c.venue_kinds})
+    kinds = sorted(
+        {v.kind for v in problem.venues} | {k for c in problem.candidates for k in c.venue_kinds}
+    )
     slots = [s for c in problem.candidates for s in c.free_slots] + [
         s for v in problem.venues for s in v.open_slots
     ]

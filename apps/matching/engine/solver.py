@@ -20,13 +20,14 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import rustworkx as rx
 
-from .edges import Edges, tie_break
+from .edges import Edges, exact_weights, tie_break
 from .geometry import EARTH_RADIUS_KM
 from .population import Population, VenueIndex
 from .travel import group_travel
 from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
 
 _EPS = 1e-9
+_MISSING = object()
 _TWO_R = 2.0 * EARTH_RADIUS_KM
 _WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
 
@@ -61,20 +62,20 @@ class CellSolver:
         self.uid = pop.user_ids.tolist()
 
         nbrs: list[list[tuple[float, int]]] = [[] for _ in range(n)]
-        self.pair_cache: dict[tuple[int, int], tuple[float, float] | None] = {}
+        self.pair_cache: dict[int, tuple[float, float] | None] = {}
         chords = np.linalg.norm(pop.xyz[edges.i] - pop.xyz[edges.j], axis=1).tolist()
+        ei, ej = edges.i.tolist(), edges.j.tolist()
         for a, b, w, it, ch in zip(
-            edges.i.tolist(), edges.j.tolist(), edges.weight.tolist(), edges.interest.tolist(),
-            chords, strict=True,
+            ei, ej, edges.weight.tolist(), edges.interest.tolist(), chords, strict=True
         ):
             nbrs[a].append((w, b))
             nbrs[b].append((w, a))
-            self.pair_cache[(a, b)] = (it, ch)
+            self.pair_cache[a * n + b] = (it, ch)
         self.nbrs = [[q for _, q in sorted(lst, key=lambda t: (-t[0], t[1]))] for lst in nbrs]
-        self.edge_weight = {
-            (a, b): w for a, b, w in zip(edges.i.tolist(), edges.j.tolist(), edges.weight.tolist(),
-                                         strict=True)
-        }
+        # Pair scores: optimistic until `exact[k]`, then exact (-inf: no usable venue).
+        self.w = edges.weight.copy()
+        self.exact = np.zeros(len(edges), dtype=bool)
+        self.edge_index = {(a, b): k for k, (a, b) in enumerate(zip(ei, ej, strict=True))}
         self.group_cache: dict[Members, float | None] = {}
         self.group_of = [-1] * n
         self.groups: dict[int, Members] = {}
@@ -85,12 +86,12 @@ class CellSolver:
     # ---------------------------------------------------------------- evaluation
     def _pair_info(self, a: int, b: int) -> tuple[float, float] | None:
         """(shared interest weight, home chord) when a and b may share a group, else None."""
-        key = (a, b) if a < b else (b, a)
-        if key in self.pair_cache:
-            return self.pair_cache[key]
-        info = self._pair_check(*key)
-        self.pair_cache[key] = info
-        return info
+        key = a * self.n + b if a < b else b * self.n + a
+        info = self.pair_cache.get(key, _MISSING)
+        if info is _MISSING:
+            info = self._pair_check(a, b) if a < b else self._pair_check(b, a)
+            self.pair_cache[key] = info
+        return info  # type: ignore[return-value]
 
     def _chord(self, a: int, b: int) -> float:
         xa, xb = self.xyz[a], self.xyz[b]
@@ -146,9 +147,7 @@ class CellSolver:
             return None
         cap = self.obj.availability_cap
         avail = min(free.bit_count(), cap) / max(1, cap)
-        value = s * (self.obj.base + self.obj.availability * avail) + 2.0 / (
-            s - 1
-        ) * interest_sum
+        value = s * (self.obj.base + self.obj.availability * avail) + 2.0 / (s - 1) * interest_sum
         return value, diameter, free, kinds
 
     def value(self, members: Members, need: float = -math.inf) -> float | None:
@@ -160,9 +159,14 @@ class CellSolver:
             v = self.group_cache[members]
             return v if v is not None and v >= need else None
         if len(members) == 2 and self.can_pair[members[0]] and self.can_pair[members[1]]:
-            w = self.edge_weight.get(members)
-            if w is not None:
-                result = w if w > 0 else None
+            k = self.edge_index.get(members)
+            if k is not None:
+                if not self.exact[k]:
+                    if self.w[k] < max(need, _EPS):
+                        return None
+                    self._exact_one(k, members)
+                w = float(self.w[k])
+                result = w if w > _EPS else None
                 self.group_cache[members] = result
                 return result if result is not None and result >= need else None
         base = self._base(members)
@@ -189,17 +193,37 @@ class CellSolver:
             return self.group_cache[members]
         if (
             len(members) == 2
-            and members in self.edge_weight
+            and members in self.edge_index
             and self.can_pair[members[0]]
             and self.can_pair[members[1]]
         ):
-            return self.edge_weight[members]
+            w = float(self.w[self.edge_index[members]])
+            return w if w > _EPS else None
         base = self._base(members)
         if base is None:
             self.group_cache[members] = None
             return None
         value, diameter, _, _ = base
         return value - self.obj.travel_per_km * len(members) * _km(diameter / 2.0)
+
+    def _exact_one(self, k: int, members: Members) -> None:
+        base = self._base(members)
+        if base is None:
+            self.w[k] = -np.inf
+        else:
+            value, _, free, kinds = base
+            idx = np.array(members, dtype=np.int64)
+            chord = group_travel(self.venues, self.pop.xyz[idx], self.pop.reach[idx], free, kinds)
+            self.w[k] = (
+                value - self.obj.travel_per_km * 2 * _km(chord) if math.isfinite(chord) else -np.inf
+            )
+        self.exact[k] = True
+
+    def _exact_many(self, which: np.ndarray) -> None:
+        todo = which[~self.exact[which]]
+        if len(todo):
+            self.w[todo] = exact_weights(self.pop, self.venues, self.obj, self.edges, todo)
+            self.exact[todo] = True
 
     def leftover(self, members: Members) -> float:
         """Value of what remains of a group after someone leaves (0 when it dissolves)."""
@@ -245,9 +269,15 @@ class CellSolver:
 
     # ---------------------------------------------------------------- exact matching
     def match_pairs(self) -> None:
-        """Re-pair optimally everyone who accepts pairs and is free or in a pair."""
+        """Re-pair optimally everyone who accepts pairs and is free or in a pair.
+
+        Lazy exactness: unevaluated edges carry optimistic weights (>= exact). After each
+        blossom run the matched edges are evaluated exactly; once every matched edge is exact,
+        no other matching can beat it (its weight under the exact weights is at most its weight
+        under the optimistic ones), so the matching is optimal for the exact weights."""
         free = [
-            p for p in range(self.n)
+            p
+            for p in range(self.n)
             if self.can_pair[p]
             and (self.group_of[p] < 0 or len(self.groups[self.group_of[p]]) == 2)
         ]
@@ -256,39 +286,61 @@ class CellSolver:
         in_pool = np.zeros(self.n, dtype=bool)
         in_pool[free] = True
         e = self.edges
-        sel = e.pair_ok & in_pool[e.i] & in_pool[e.j] & (e.weight > _EPS)
-        ei, ej, w = e.i[sel], e.j[sel], e.weight[sel]
+        pool_edges = np.flatnonzero(e.pair_ok & in_pool[e.i] & in_pool[e.j])
         # Current pairs outside the candidate graph (left over from a triple) stay representable,
         # so re-matching never lowers the objective.
-        known = set(zip(ei.tolist(), ej.tolist(), strict=True))
         extra = [
-            (m[0], m[1], self.score[g]) for g, m in self.groups.items()
-            if len(m) == 2 and m not in known
+            (m[0], m[1], self.score[g])
+            for g, m in self.groups.items()
+            if len(m) == 2 and m not in self.edge_index
         ]
-        if extra:
-            ei = np.concatenate([ei, np.array([x[0] for x in extra], dtype=np.int64)])
-            ej = np.concatenate([ej, np.array([x[1] for x in extra], dtype=np.int64)])
-            w = np.concatenate([w, np.array([x[2] for x in extra])])
-        jitter = tie_break(self.params.seed, self.pop.user_ids[ei], self.pop.user_ids[ej])
-        iw = (np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64))
-        graph = rx.PyGraph()
-        graph.add_nodes_from(range(self.n))
-        if not len(ei):
-            return
-        graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
-        matching = rx.max_weight_matching(graph, weight_fn=lambda x: x)
+        xi = np.array([x[0] for x in extra], dtype=np.int64)
+        xj = np.array([x[1] for x in extra], dtype=np.int64)
+        xw = np.array([x[2] for x in extra], dtype=np.float64)
+        ids = self.pop.user_ids
+        jitter_all = tie_break(self.params.seed, ids[e.i[pool_edges]], ids[e.j[pool_edges]])
+        jitter_x = tie_break(self.params.seed, ids[xi], ids[xj])
+        # Evaluate each person's few most promising edges up front: the lazy loop then needs
+        # only a couple of blossom runs instead of one per wave of disappointments.
+        self._exact_many(
+            pool_edges[_top_per_node(e.i[pool_edges], e.j[pool_edges], self.w[pool_edges], 3)]
+        )
+        while True:
+            live = self.w[pool_edges] > _EPS
+            sel = pool_edges[live]
+            ei = np.concatenate([e.i[sel], xi])
+            ej = np.concatenate([e.j[sel], xj])
+            w = np.concatenate([self.w[sel], xw])
+            jitter = np.concatenate([jitter_all[live], jitter_x])
+            if not len(ei):
+                return
+            iw = np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64)
+            graph = rx.PyGraph()
+            graph.add_nodes_from(range(self.n))
+            graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
+            matching = sorted(
+                (min(a, b), max(a, b))
+                for a, b in rx.max_weight_matching(graph, weight_fn=lambda x: x)
+            )
+            used = np.array([self.edge_index.get(m, -1) for m in matching], dtype=np.int64)
+            used = used[used >= 0]
+            if self.exact[used].all():
+                break
+            self._exact_many(used)
         for gid in {self.group_of[p] for p in free if self.group_of[p] >= 0}:
             self._drop(gid)
-        for a, b in sorted((min(a, b), max(a, b)) for a, b in matching):
-            v = self.value((a, b))
+        for pair in matching:
+            v = self.value(pair)
             if v is not None:
-                self._add((a, b), v)
+                self._add(pair, v)
 
     # ---------------------------------------------------------------- local search
     def local_search(self, passes: int) -> int:
         """First-improvement moves until no person can improve, at most `passes` examinations
         per person on average. After a move only its neighbourhood is examined again."""
-        active = [p for p in range(self.n) if self.nbrs[p]]
+        # Moves among pairs only are what exact matching already optimises: the search is for
+        # people who may be in groups of 3+.
+        active = [p for p in range(self.n) if self.nbrs[p] and self.can_group[p]]
         queue = deque(active[k] for k in self.rng.permutation(len(active)))
         queued = [False] * self.n
         for p in queue:
@@ -305,7 +357,7 @@ class CellSolver:
             moves += 1
             for m in changed:
                 for q in (m, *self.nbrs[m]):
-                    if not queued[q] and self.nbrs[q]:
+                    if not queued[q] and self.can_group[q] and self.nbrs[q]:
                         queued[q] = True
                         queue.append(q)
         return moves
@@ -326,7 +378,7 @@ class CellSolver:
         best_move: tuple[list[int], list[Members]] | None = None
         seen: set[int] = set()
         lonely: list[int] = []
-        for q in self.nbrs[p]:
+        for q in self.nbrs[p][: self.params.search_neighbours]:
             B = self.group_of[q]
             if B < 0:
                 lonely.append(q)
@@ -383,7 +435,7 @@ class CellSolver:
                     best_move = ([A] if A >= 0 else [], [pair, rest])
             if not (can_group_p and self.can_group[q]) or pair_info(p, q) is None:
                 continue
-            for r in lonely[x + 1:]:
+            for r in lonely[x + 1 :]:
                 if not self.can_group[r] or pair_info(q, r) is None or pair_info(p, r) is None:
                     continue
                 trio = tuple(sorted((p, q, r)))
@@ -412,16 +464,27 @@ class CellSolver:
             start_groups = self.result()
         else:
             start, start_groups = 0.0, []
-        if warm is None:
-            self.match_pairs()
-        rounds = 0
-        while True:
+        self.match_pairs()
+        for _ in range(4):
             before = self.objective_value()
-            self.local_search(self.params.local_search_passes)
+            if not self.local_search(self.params.local_search_passes):
+                break
             self.match_pairs()
-            rounds += 1
-            if self.objective_value() <= before + 1e-6 or rounds >= 4:
+            if self.objective_value() <= before + 1e-6:
                 break
         if self.objective_value() < start - 1e-6:
             return start_groups
         return self.result()
+
+
+def _top_per_node(i: np.ndarray, j: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the edges among the k heaviest of either endpoint."""
+    m = len(i)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.concatenate([i, j])
+    pos = np.concatenate([np.arange(m), np.arange(m)])
+    order = np.lexsort((pos, -np.concatenate([w, w]), ends))
+    sorted_ends = ends[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_ends, sorted_ends, side="left")
+    return np.unique(pos[order[rank < k]])

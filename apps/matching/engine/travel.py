@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from .population import F64, I64, U64, VenueIndex
 
 _FIRST_K = 16
-_CHUNK = 40_000
 
 
 def pair_travel(
@@ -28,45 +28,73 @@ def pair_travel(
     free_and: U64,
     kinds_and: U64,
 ) -> F64:
-    """Per pair, the smallest possible farthest trip as a chord (inf: no feasible venue)."""
+    """Per pair, the smallest possible farthest trip as a chord (inf: no feasible venue).
+
+    Searched per (slot, kind) in a k-d tree holding only the venues of that kind open at that
+    slot, so every venue looked at is usable but for reach, and pairs with no usable venue at
+    all cost nothing."""
     n = len(a)
     best = np.full(n, np.inf)
     if venues.tree is None or n == 0:
         return best
-    for start in range(0, n, _CHUNK):
-        part = slice(start, min(n, start + _CHUNK))
-        best[part] = _pair_chunk(
-            venues, a[part], b[part], a_reach[part], b_reach[part], free_and[part], kinds_and[part]
-        )
+    mid = (a + b) / 2.0
+    half = np.linalg.norm(a - b, axis=1) / 2.0
+    # A usable venue lies in both reach discs; there |v - mid|^2 = (|v-a|^2 + |v-b|^2)/2 - half^2.
+    lens = np.sqrt(np.maximum(0.0, (a_reach**2 + b_reach**2) / 2.0 - half**2))
+    limit = np.minimum(half + np.minimum(a_reach, b_reach), lens) * (1 + 1e-12) + 1e-9
+    n_kinds = 64
+    for slot in range(venues.n_slots):
+        w, bit = divmod(slot, 64)
+        has_slot = ((free_and[:, w] >> np.uint64(bit)) & np.uint64(1)).astype(bool)
+        if not has_slot.any():
+            continue
+        for kind in range(n_kinds):
+            if not (kinds_and[has_slot] >> np.uint64(kind)).any():
+                break
+            sel = np.flatnonzero(has_slot & (((kinds_and >> np.uint64(kind)) & np.uint64(1)) == 1))
+            if not len(sel):
+                continue
+            combo = venues.combo_tree(slot, kind)
+            if combo is None:
+                continue
+            tree, members = combo
+            found = _search(
+                tree,
+                venues.xyz[members],
+                mid[sel],
+                a[sel],
+                b[sel],
+                a_reach[sel],
+                b_reach[sel],
+                np.minimum(limit[sel], best[sel]),
+            )
+            best[sel] = np.minimum(best[sel], found)
     return best
 
 
-def _pair_chunk(
-    venues: VenueIndex, a: F64, b: F64, ra: F64, rb: F64, free_and: U64, kinds_and: U64
+def _search(
+    tree: cKDTree, vxyz: F64, mid: F64, a: F64, b: F64, ra: F64, rb: F64, limit: F64
 ) -> F64:
-    assert venues.tree is not None
-    n = len(a)
+    """Branch and bound over one tree; gives up past `limit` (nothing better can lie there)."""
+    n = len(mid)
     best = np.full(n, np.inf)
-    mid = (a + b) / 2.0
-    limit = np.linalg.norm(a - b, axis=1) / 2.0 + np.minimum(ra, rb)
+    size = len(vxyz)
     todo = np.arange(n)
-    k = min(_FIRST_K, venues.v)
+    k = min(4, size)
     while todo.size:
-        dist, idx = venues.tree.query(mid[todo], k=k)
+        dist, idx = tree.query(mid[todo], k=k)
         dist = dist.reshape(len(todo), k)
         idx = idx.reshape(len(todo), k)
-        vx = venues.xyz[idx]  # (t, k, 3)
+        vx = vxyz[idx]
         ca = np.linalg.norm(vx - a[todo, None, :], axis=2)
         cb = np.linalg.norm(vx - b[todo, None, :], axis=2)
         ok = (ca <= ra[todo, None]) & (cb <= rb[todo, None])
-        ok &= (venues.kind_arr[idx] & kinds_and[todo, None]) != 0
-        ok &= np.any((venues.open_words[idx] & free_and[todo, None, :]) != 0, axis=2)
         found = np.where(ok, np.maximum(ca, cb), np.inf).min(axis=1)
         best[todo] = found
         last = dist[:, -1]
-        done = (found <= last) | (last > limit[todo]) | (k >= venues.v)
+        done = (found <= last) | (last > limit[todo]) | (k >= size)
         todo = todo[~done]
-        k = min(k * 4, venues.v)
+        k = min(k * 4, size)
     return best
 
 
@@ -123,9 +151,7 @@ def ranked_venues(
         k = min(k * 4, venues.v)
 
 
-def group_travel(
-    venues: VenueIndex, xyz: F64, reach: F64, free_and: int, kinds_and: int
-) -> float:
+def group_travel(venues: VenueIndex, xyz: F64, reach: F64, free_and: int, kinds_and: int) -> float:
     """The smallest possible farthest trip (chord) for these members, inf when none."""
     for trip, _ in ranked_venues(venues, xyz, reach, free_and, kinds_and):
         return trip

@@ -108,16 +108,20 @@ class EngineParams:
 
     seed: int = 0
     # Candidate generation: per interest, this many nearest holders of that interest in reach.
-    neighbours_per_interest: int = 8
+    neighbours_per_interest: int = 64
     # Kept per person after scoring (the candidate graph's degree bound; memory is linear in it).
-    keep_per_person: int = 12
+    keep_per_person: int = 16
     # Cells: at most this many people solved together (exact matching is ~n^2.2 inside a cell).
     max_cell_size: int = 1200
-    # Local search passes over a cell (each pass is linear in the cell's candidate graph).
+    # Local search: examinations per person at most, and how many of a person's best
+    # candidates are looked at per examination.
     local_search_passes: int = 8
-    # Border band: people this many times their cell's typical candidate-edge length from an
-    # inner cell border are re-solved together with their current group mates.
+    search_neighbours: int = 16
+    # Border repair: pass 1 re-solves a band along the inner borders, this many times the cell's
+    # 90th-percentile candidate-edge length wide; later passes re-solve everyone in chunks cut
+    # along turned lines.
     border_band_factor: float = 1.5
+    repair_passes: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +214,8 @@ class CellSolution:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> CellSolution:
         groups = data["groups"]
-        assert isinstance(groups, list)
+        if not isinstance(groups, list):
+            raise TypeError("groups must be a list of lists of user ids")
         return cls(
             cell_index=int(data["cell_index"]),  # type: ignore[call-overload]
             groups=tuple(tuple(int(u) for u in g) for g in groups),

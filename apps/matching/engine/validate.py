@@ -71,7 +71,9 @@ def members_violations(problem: MatchProblem, members: Sequence[Candidate]) -> l
 
 
 def group_violations(
-    problem: MatchProblem, group: Group, venues: Mapping[int, VenueOption],
+    problem: MatchProblem,
+    group: Group,
+    venues: Mapping[int, VenueOption],
     people: Mapping[int, Candidate],
 ) -> list[str]:
     members = [people[u] for u in group.member_ids if u in people]
@@ -174,10 +176,12 @@ def reference_score(
         return None
     interest = sum(
         sum(w.get(t, 1.0) for t in members[x].interest_ids & members[y].interest_ids)
-        for x in range(s) for y in range(x + 1, s)
+        for x in range(s)
+        for y in range(x + 1, s)
     )
     avail = min(len(common_free), obj.availability_cap) / max(1, obj.availability_cap)
-    score = s * (obj.base + obj.availability * avail - obj.travel_per_km * best[0]) + 2.0 / (
-        s - 1
-    ) * interest
+    score = (
+        s * (obj.base + obj.availability * avail - obj.travel_per_km * best[0])
+        + 2.0 / (s - 1) * interest
+    )
     return Evaluation(score=score, trip_km=best[0], venue_id=best[1])
