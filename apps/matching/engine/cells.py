@@ -35,6 +35,7 @@ from .geometry import chord_to_km, km_to_chord, project_km, to_xyz
 from .population import F64, I64, Population, VenueIndex, resolved_weights, vocabularies
 from .solver import CellSolver
 from .types import (
+    Candidate,
     Cell,
     CellPlan,
     CellSolution,
@@ -55,6 +56,8 @@ def plan_cells(problem: MatchProblem) -> CellPlan:
     at the median of the longer side), and fix the interest weights for all cells."""
     weights = dict(resolved_weights(problem))
     people = sorted(problem.candidates, key=lambda c: c.user_id)
+    if len({c.user_id for c in people}) != len(people):
+        raise ValueError("candidates must have distinct user_id")
     if not people:
         return CellPlan(origin=(0.0, 0.0), cells=(), interest_weights=weights)
     lat = np.array([c.lat for c in people])
@@ -87,7 +90,9 @@ def _bisect(
     pts = xy[members]
     axis = 0 if np.ptp(pts[:, 0]) >= np.ptp(pts[:, 1]) else 1
     order = np.lexsort((members, pts[:, axis]))
-    half = len(members) // 2
+    # As few cells as the size limit allows (5,000 people at 1,200 -> 5 cells, not 8).
+    parts = math.ceil(len(members) / max(2, max_size))
+    half = round(len(members) * (parts // 2) / parts)
     left, right = members[order[:half]], members[order[half:]]
     cut = float((xy[left[-1], axis] + xy[right[0], axis]) / 2.0)
     x0, x1, y0, y1 = bounds
@@ -99,10 +104,18 @@ def _bisect(
         _bisect(xy, right, (x0, x1, cut, y1), max_size, out)
 
 
-def sub_problem(problem: MatchProblem, user_ids: Sequence[int], weights: object) -> MatchProblem:
+def sub_problem(
+    problem: MatchProblem,
+    user_ids: Sequence[int],
+    weights: object,
+    people_by_id: Mapping[int, Candidate] | None = None,
+) -> MatchProblem:
     """The same round restricted to some people, with the venues any of them could reach."""
     wanted = set(user_ids)
-    people = tuple(c for c in problem.candidates if c.user_id in wanted)
+    if people_by_id is None:
+        people = tuple(c for c in problem.candidates if c.user_id in wanted)
+    else:
+        people = tuple(people_by_id[u] for u in sorted(wanted))
     venues: tuple = ()
     if people and problem.venues:
         xyz = to_xyz(np.array([c.lat for c in people]), np.array([c.lng for c in people]))
@@ -201,7 +214,7 @@ def repair_chunks(
 
     Pass 0 takes the seams: everyone within `band_km[cell]` of an inner border of their cell
     (plus their group mates), so two people facing each other across a border share a chunk.
-    Later passes take everyone, cut along lines turned by 45 / 2^(pass-1) degrees."""
+    Later passes take everyone. Chunks are cut along lines turned by 45 / 2^pass degrees."""
     people = {c.user_id: c for c in problem.candidates}
     grouped = {u: g for g in groups for u in g}
     if pass_index == 0:
@@ -218,10 +231,11 @@ def repair_chunks(
         ]
     )
     xy = project_km(centres[:, 0], centres[:, 1], plan.origin)
-    if pass_index > 0:
-        angle = math.radians(45.0 / (2 ** (pass_index - 1)))
-        rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
-        xy = xy @ rot.T
+    # Chunks are cut along lines turned against the cells' (45 degrees, then 22.5, ...), else a
+    # wide seam band would be cut exactly where the cells were.
+    angle = math.radians(45.0 / (2**pass_index))
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    xy = xy @ rot.T
     sizes = np.array([len(u) for u in units])
     chunks: list[I64] = []
     _chunk_units(xy, sizes, np.arange(len(units)), problem.params.max_cell_size, chunks)
@@ -230,7 +244,7 @@ def repair_chunks(
         chunk_units = [units[k] for k in chunk.tolist()]
         members = [u for unit in chunk_units for u in unit]
         warm = tuple(unit for unit in chunk_units if len(unit) > 1)
-        out.append(RepairChunk(sub_problem(problem, members, plan.interest_weights), warm))
+        out.append(RepairChunk(sub_problem(problem, members, plan.interest_weights, people), warm))
     return out
 
 
@@ -303,7 +317,8 @@ def _chunk_units(xy: F64, sizes: I64, idx: I64, max_people: int, out: list[I64])
     axis = 0 if np.ptp(pts[:, 0]) >= np.ptp(pts[:, 1]) else 1
     order = idx[np.lexsort((idx, pts[:, axis]))]
     cum = np.cumsum(sizes[order])
-    half = int(np.searchsorted(cum, cum[-1] / 2.0)) + 1
+    parts = math.ceil(int(cum[-1]) / max(2, max_people))
+    half = int(np.searchsorted(cum, cum[-1] * (parts // 2) / parts)) + 1
     half = min(max(half, 1), len(order) - 1)
     _chunk_units(xy, sizes, order[:half], max_people, out)
     _chunk_units(xy, sizes, order[half:], max_people, out)
@@ -318,7 +333,8 @@ def finish(
 ) -> MatchResult:
     """Venues and slots under the capacity, explanations and statistics."""
     matched_ids = sorted(u for g in groups for u in g)
-    sub = sub_problem(problem, matched_ids, plan.interest_weights)
+    people = {c.user_id: c for c in problem.candidates}
+    sub = sub_problem(problem, matched_ids, plan.interest_weights, people)
     pop, venues = _prepare(sub)
     local = [[pop.index[u] for u in g] for g in groups]
     final, dropped = assign_venues(
@@ -359,7 +375,11 @@ def match_region(problem: MatchProblem, *, workers: int = 1) -> MatchResult:
     repair chunks over `workers` processes when > 1; the result does not depend on it)."""
     started = time.perf_counter()
     plan = plan_cells(problem)
-    jobs = [(cell_problem(problem, plan, c.index), c.index) for c in plan.cells]
+    people = {c.user_id: c for c in problem.candidates}
+    jobs = [
+        (sub_problem(problem, c.user_ids, plan.interest_weights, people), c.index)
+        for c in plan.cells
+    ]
     solutions = _map(_solve_indexed, jobs, workers)
     result = merge_cells(problem, plan, solutions, workers=workers)
     return replace(result, stats=replace(result.stats, seconds=time.perf_counter() - started))

@@ -28,6 +28,8 @@ from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
 
 _EPS = 1e-9
 _MISSING = object()
+_LAZY_TOLERANCE = 2e-4  # relative gap of a cell's matching to its exact optimum, at most
+_LAZY_ROUNDS = 6
 _TWO_R = 2.0 * EARTH_RADIUS_KM
 _WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
 
@@ -274,7 +276,9 @@ class CellSolver:
         Lazy exactness: unevaluated edges carry optimistic weights (>= exact). After each
         blossom run the matched edges are evaluated exactly; once every matched edge is exact,
         no other matching can beat it (its weight under the exact weights is at most its weight
-        under the optimistic ones), so the matching is optimal for the exact weights."""
+        under the optimistic ones), so the matching is optimal for the exact weights. The loop
+        also stops once the matching's exact weight is within `_LAZY_TOLERANCE` of the
+        optimistic bound (so within that of the optimum), or after `_LAZY_ROUNDS` runs."""
         free = [
             p
             for p in range(self.n)
@@ -305,6 +309,7 @@ class CellSolver:
         self._exact_many(
             pool_edges[_top_per_node(e.i[pool_edges], e.j[pool_edges], self.w[pool_edges], 3)]
         )
+        rounds = 0
         while True:
             live = self.w[pool_edges] > _EPS
             sel = pool_edges[live]
@@ -326,11 +331,22 @@ class CellSolver:
             used = used[used >= 0]
             if self.exact[used].all():
                 break
+            optimistic = float(self.w[used].sum())
             self._exact_many(used)
-        for gid in {self.group_of[p] for p in free if self.group_of[p] >= 0}:
+            rounds += 1
+            # The matching is within (optimistic - exact) of the optimum: stop when that is
+            # negligible rather than paying more blossom runs for it.
+            if optimistic - float(self.w[used].sum()) <= _LAZY_TOLERANCE * abs(optimistic) or (
+                rounds >= _LAZY_ROUNDS
+            ):
+                break
+        current = {self.group_of[p] for p in free if self.group_of[p] >= 0}
+        new = [(pair, self.value(pair)) for pair in matching]
+        if sum(v for _, v in new if v is not None) < sum(self.score[g] for g in current) - 1e-9:
+            return  # stopped early short of what is there already: keep it
+        for gid in current:
             self._drop(gid)
-        for pair in matching:
-            v = self.value(pair)
+        for pair, v in new:
             if v is not None:
                 self._add(pair, v)
 
