@@ -56,8 +56,10 @@ def assign_venues(
     objective: Objective,
     capacity: int,
     interest_names: Mapping[int, str] | None,
-) -> tuple[list[Group], int]:
-    """Groups (local indices) to `Group`s with venue, slot, trips and explanation."""
+    used: dict[tuple[int, int], int] | None = None,
+) -> tuple[list[Group], list[tuple[int, ...]]]:
+    """Groups (local indices) to `Group`s with venue, slot, trips and explanation; and the
+    groups that found no room. `used` counts groups per (venue id, slot) and is updated."""
     prepared = []
     for members in groups:
         ms = tuple(sorted(members))
@@ -65,9 +67,9 @@ def assign_venues(
         prepared.append((ms, value, free, kinds, ints))
     # Best first; the key is a pure function of the input, so the order is deterministic.
     prepared.sort(key=lambda g: (-g[1], tuple(pop.user_ids[m] for m in g[0])))
-    used: dict[tuple[int, int], int] = {}
+    used = {} if used is None else used
     out: list[Group] = []
-    dropped = 0
+    dropped: list[tuple[int, ...]] = []
     for ms, value, free, kinds, ints in prepared:
         idx = np.array(ms, dtype=np.int64)
         xyz = pop.xyz[idx]
@@ -77,17 +79,18 @@ def assign_venues(
             while slots:
                 low = slots & -slots
                 slot = low.bit_length() - 1
-                if used.get((v, slot), 0) < capacity:
+                if used.get((int(venues.venue_ids[v]), slot), 0) < capacity:
                     chosen = (v, slot, trip_chord)
                     break
                 slots ^= low
             if chosen is not None:
                 break
         if chosen is None:
-            dropped += 1
+            dropped.append(ms)
             continue
         v, slot, trip_chord = chosen
-        used[(v, slot)] = used.get((v, slot), 0) + 1
+        key = (int(venues.venue_ids[v]), slot)
+        used[key] = used.get(key, 0) + 1
         trips = np.linalg.norm(xyz - venues.xyz[v], axis=1)
         trip_km = tuple(round(_km(float(c)), 3) for c in trips)
         score = value - objective.travel_per_km * len(ms) * _km(trip_chord)

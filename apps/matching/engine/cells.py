@@ -40,6 +40,7 @@ from .types import (
     CellPlan,
     CellSolution,
     Exclusions,
+    Group,
     MatchProblem,
     MatchResult,
     MatchStats,
@@ -331,20 +332,45 @@ def finish(
     *,
     seconds: float = 0.0,
 ) -> MatchResult:
-    """Venues and slots under the capacity, explanations and statistics."""
-    matched_ids = sorted(u for g in groups for u in g)
+    """Venues and slots under the capacity, explanations and statistics.
+
+    Groups that find no venue-slot with room are dissolved; their members and everyone still
+    free get one more solve, on the venue-slots that still have room."""
     people = {c.user_id: c for c in problem.candidates}
-    sub = sub_problem(problem, matched_ids, plan.interest_weights, people)
-    pop, venues = _prepare(sub)
-    local = [[pop.index[u] for u in g] for g in groups]
-    final, dropped = assign_venues(
-        pop,
-        venues,
-        local,
-        problem.objective,
-        problem.max_groups_per_venue_slot,
-        problem.interest_names,
-    )
+    used: dict[tuple[int, int], int] = {}
+    final, dropped = _assign(problem, plan, groups, people, used)
+    if dropped:
+        placed = {u for g in final for u in g.member_ids}
+        leftover = sorted(u for u in people if u not in placed)
+        cap = problem.max_groups_per_venue_slot
+        venues = tuple(
+            replace(
+                v,
+                open_slots=frozenset(s for s in v.open_slots if used.get((v.venue_id, s), 0) < cap),
+            )
+            for v in problem.venues
+        )
+        reduced = replace(problem, venues=venues)
+        xy = project_km(
+            np.array([people[u].lat for u in leftover]),
+            np.array([people[u].lng for u in leftover]),
+            plan.origin,
+        )
+        chunks: list[I64] = []
+        _chunk_units(
+            xy,
+            np.ones(len(leftover), dtype=np.int64),
+            np.arange(len(leftover)),
+            problem.params.max_cell_size,
+            chunks,
+        )
+        second: list[tuple[int, ...]] = []
+        for chunk in chunks:
+            members = [leftover[k] for k in chunk.tolist()]
+            found, _, _ = _solve(sub_problem(reduced, members, plan.interest_weights, people), None)
+            second.extend(found)
+        more, dropped = _assign(reduced, plan, second, people, used)
+        final = sorted(final + more, key=lambda g: g.member_ids)
     matched = {u for g in final for u in g.member_ids}
     unmatched = tuple(sorted(c.user_id for c in problem.candidates if c.user_id not in matched))
     trips = [t for g in final for t in g.trip_km]
@@ -359,10 +385,33 @@ def finish(
         mean_trip_km=float(np.mean(trips)) if trips else 0.0,
         max_trip_km=float(max(trips)) if trips else 0.0,
         cells=len(plan.cells),
-        dropped_for_venue_capacity=dropped,
+        dropped_for_venue_capacity=len(dropped),
         seconds=seconds,
     )
     return MatchResult(groups=tuple(final), unmatched_ids=unmatched, stats=stats)
+
+
+def _assign(
+    problem: MatchProblem,
+    plan: CellPlan,
+    groups: Sequence[tuple[int, ...]],
+    people: Mapping[int, Candidate],
+    used: dict[tuple[int, int], int],
+) -> tuple[list[Group], list[tuple[int, ...]]]:
+    matched_ids = sorted(u for g in groups for u in g)
+    sub = sub_problem(problem, matched_ids, plan.interest_weights, people)
+    pop, venues = _prepare(sub)
+    local = [[pop.index[u] for u in g] for g in groups]
+    final, dropped = assign_venues(
+        pop,
+        venues,
+        local,
+        problem.objective,
+        problem.max_groups_per_venue_slot,
+        problem.interest_names,
+        used,
+    )
+    return final, [tuple(int(pop.user_ids[m]) for m in g) for g in dropped]
 
 
 # ------------------------------------------------------------------------------------ in process
