@@ -244,6 +244,10 @@ def vocabularies(problem: MatchProblem) -> tuple[dict[str, int], int]:
         s for v in problem.venues for s in v.open_slots
     ]
     n_slots = max(slots, default=-1) + 1
+    if len(kinds) > 64:
+        raise ValueError("at most 64 venue kinds are supported")
+    if any(s < 0 for s in slots):
+        raise ValueError("slots are indices, 0 or more")
     return {k: b for b, k in enumerate(kinds)}, n_slots
 
 

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import rustworkx as rx
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 from .edges import Edges, exact_weights, tie_break
 from .geometry import EARTH_RADIUS_KM
@@ -30,6 +32,10 @@ _EPS = 1e-9
 _MISSING = object()
 _LAZY_TOLERANCE = 2e-4  # relative gap of a cell's matching to its exact optimum, at most
 _LAZY_ROUNDS = 6
+_EJECT_TRIES = 6
+_WINDOW = 24
+_MIN_WINDOWS = 40
+_WINDOW_GROUP = 4
 _TWO_R = 2.0 * EARTH_RADIUS_KM
 _WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
 
@@ -380,6 +386,13 @@ class CellSolver:
 
     def _improve(self, p: int) -> list[int] | None:
         """Apply the best improving move for p; return the people whose group changed."""
+        found = self._best_move(p, _EPS)
+        return None if found is None else self._apply(p, found[1])
+
+    def _best_move(
+        self, p: int, threshold: float
+    ) -> tuple[float, tuple[list[int], list[Members]]] | None:
+        """The best move of p that changes the objective by more than `threshold`."""
         A = self.group_of[p]
         if A >= 0:
             mem_a = self.groups[A]
@@ -390,7 +403,7 @@ class CellSolver:
             mem_a, s_a, rest, leave = (), 0.0, (), 0.0
         pair_info = self._pair_info
         can_pair_p, can_group_p = self.can_pair[p], self.can_group[p]
-        best = _EPS
+        best = threshold
         best_move: tuple[list[int], list[Members]] | None = None
         seen: set[int] = set()
         lonely: list[int] = []
@@ -461,7 +474,10 @@ class CellSolver:
                     best_move = ([A] if A >= 0 else [], [trio, rest])
         if best_move is None:
             return None
-        dropped, created = best_move
+        return best, best_move
+
+    def _apply(self, p: int, move: tuple[list[int], list[Members]]) -> list[int]:
+        dropped, created = move
         changed: list[int] = []
         for gid in dropped:
             changed.extend(self._drop(gid))
@@ -471,6 +487,104 @@ class CellSolver:
                 self._set_group_or_dissolve(members)
             changed.extend(members)
         return changed
+
+    def eject(self) -> int:
+        """Ejection chains for free people who may be in groups: p takes r's place in a nearby
+        group, and r makes its own best move; applied when the two together improve (each
+        alone may not). Bounded: a few candidate places per free person."""
+        moves = 0
+        for p in range(self.n):
+            if self.group_of[p] >= 0 or not self.can_group[p] or not self.nbrs[p]:
+                continue
+            options: list[tuple[float, int, int, Members]] = []
+            seen: set[int] = set()
+            for q in self.nbrs[p][: self.params.search_neighbours]:
+                B = self.group_of[q]
+                if B < 0 or B in seen:
+                    continue
+                seen.add(B)
+                mem_b = self.groups[B]
+                if len(mem_b) < MIN_GROUP:
+                    continue
+                bad = [m for m in mem_b if self._pair_info(p, m) is None]
+                if len(bad) > 1:
+                    continue
+                for r in bad or mem_b:
+                    new_b = tuple(sorted(p if m == r else m for m in mem_b))
+                    v = self.value(new_b)
+                    if v is not None:
+                        options.append((v - self.score[B], B, r, new_b))
+            options.sort(key=lambda o: (-o[0], o[2]))
+            for d1, _, r, new_b in options[:_EJECT_TRIES]:
+                B = self.group_of[r]  # a revert re-adds a group under a new id
+                if B < 0 or self.group_of[p] >= 0:
+                    continue
+                old_b, old_s = self.groups[B], self.score[B]
+                self._drop(B)
+                self._add(new_b, d1 + old_s)
+                follow = self._best_move(r, -d1 + _EPS)
+                if follow is not None:
+                    self._apply(r, follow[1])
+                    moves += 1
+                    break
+                self._drop(self.group_of[p])
+                self._add(old_b, old_s)
+        return moves
+
+    def lns(self, windows: int) -> int:
+        """Exact small solves: around a free person who may be in a group, take them, their
+        best candidates and those candidates' groups (a window of at most `_WINDOW` people),
+        enumerate every feasible group of 2-4 inside it, and re-pack the window optimally
+        (a small MILP). Replaces the window's groups only when strictly better."""
+        improved = 0
+        todo = [p for p in range(self.n)
+                if self.group_of[p] < 0 and self.can_group[p] and self.nbrs[p]]
+        todo = [todo[k] for k in self.rng.permutation(len(todo))][:windows]
+        for p in todo:
+            if self.group_of[p] >= 0:
+                continue
+            window = {p}
+            for q in self.nbrs[p][: self.params.search_neighbours]:
+                grp = self.groups[self.group_of[q]] if self.group_of[q] >= 0 else (q,)
+                if len(window) + len(grp) > _WINDOW:
+                    continue
+                window.update(grp)
+            members = sorted(window)
+            current = {self.group_of[m] for m in members if self.group_of[m] >= 0}
+            before = sum(self.score[g] for g in current)
+            options = self._window_groups(members) + [self.groups[g] for g in current]
+            chosen, value = _pack(members, options, [self.value(g) or 0.0 for g in options])
+            if value > before + 1e-6:
+                for g in current:
+                    self._drop(g)
+                for g in chosen:
+                    self._set_group_or_dissolve(g)
+                improved += 1
+        return improved
+
+    def _window_groups(self, members: list[int]) -> list[Members]:
+        pop = self.pop
+        out: list[Members] = []
+
+        def extend(chosen: list[int], start: int, ints: int, langs: int, kinds: int,
+                   free: int) -> None:
+            if len(chosen) >= 2:
+                g = tuple(chosen)
+                if self.value(g) is not None:
+                    out.append(g)
+            if len(chosen) == _WINDOW_GROUP:
+                return
+            for k in range(start, len(members)):
+                m = members[k]
+                if any(self._pair_info(c, m) is None for c in chosen):
+                    continue
+                i2, l2 = ints & pop.interests[m], langs & pop.langs[m]
+                k2, f2 = kinds & pop.kinds[m], free & pop.free[m]
+                if i2 and l2 and k2 and f2:
+                    extend([*chosen, m], k + 1, i2, l2, k2, f2)
+
+        extend([], 0, -1, -1, -1, -1)
+        return out
 
     # ---------------------------------------------------------------- driver
     def solve(self, warm: Iterable[Sequence[int]] | None = None) -> list[Members]:
@@ -483,7 +597,10 @@ class CellSolver:
         self.match_pairs()
         for _ in range(4):
             before = self.objective_value()
-            if not self.local_search(self.params.local_search_passes):
+            moved = self.local_search(self.params.local_search_passes)
+            moved += self.eject()
+            moved += self.lns(max(_MIN_WINDOWS, int(self.params.exact_windows * self.n)))
+            if not moved:
                 break
             self.match_pairs()
             if self.objective_value() <= before + 1e-6:
@@ -504,3 +621,26 @@ def _top_per_node(i: np.ndarray, j: np.ndarray, w: np.ndarray, k: int) -> np.nda
     sorted_ends = ends[order]
     rank = np.arange(len(order)) - np.searchsorted(sorted_ends, sorted_ends, side="left")
     return np.unique(pos[order[rank < k]])
+
+
+def _pack(
+    members: list[int], options: list[Members], values: list[float]
+) -> tuple[list[Members], float]:
+    """The best set of disjoint groups among `options` (exact, HiGHS through scipy)."""
+    keep = [k for k, v in enumerate(values) if v > _EPS]
+    if not keep:
+        return [], 0.0
+    where = {m: r for r, m in enumerate(members)}
+    rows, cols = [], []
+    for col, k in enumerate(keep):
+        for m in options[k]:
+            rows.append(where[m])
+            cols.append(col)
+    a = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(members), len(keep)))
+    c = -np.array([values[k] for k in keep])
+    res = milp(c, constraints=LinearConstraint(a, ub=np.ones(len(members))),
+               integrality=np.ones(len(keep)), bounds=Bounds(0, 1))
+    if res.x is None:
+        return [], 0.0
+    chosen = [options[keep[col]] for col in np.flatnonzero(res.x > 0.5)]
+    return chosen, float(sum(values[keep[col]] for col in np.flatnonzero(res.x > 0.5)))
