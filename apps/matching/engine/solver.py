@@ -34,7 +34,8 @@ _LAZY_TOLERANCE = 2e-4  # relative gap of a cell's matching to its exact optimum
 _LAZY_ROUNDS = 6
 _EJECT_TRIES = 6
 _WINDOW = 24
-_MIN_WINDOWS = 40
+_MIN_WINDOWS = 20
+_WINDOW_ROUNDS = 5
 _WINDOW_GROUP = 4
 _TWO_R = 2.0 * EARTH_RADIUS_KM
 _WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
@@ -553,8 +554,18 @@ class CellSolver:
             current = {self.group_of[m] for m in members if self.group_of[m] >= 0}
             before = sum(self.score[g] for g in current)
             options = self._window_groups(members) + [self.groups[g] for g in current]
-            chosen, value = _pack(members, options, [self.value(g) or 0.0 for g in options])
-            if value > before + 1e-6:
+            # Lazy exactness again: pack on optimistic values (no venue search), make the chosen
+            # groups exact, re-pack until the chosen ones are all exact (then it is optimal).
+            values = [self.upper(g) or 0.0 for g in options]
+            exact = [False] * len(options)
+            for _ in range(_WINDOW_ROUNDS):
+                chosen_k, value = _pack(members, options, values)
+                if all(exact[k] for k in chosen_k) or value <= before + 1e-6:
+                    break
+                for k in chosen_k:
+                    values[k], exact[k] = self.value(options[k]) or 0.0, True
+            if value > before + 1e-6 and all(exact[k] for k in chosen_k):
+                chosen = [options[k] for k in chosen_k]
                 for g in current:
                     self._drop(g)
                 for g in chosen:
@@ -570,7 +581,7 @@ class CellSolver:
                    free: int) -> None:
             if len(chosen) >= 2:
                 g = tuple(chosen)
-                if self.value(g) is not None:
+                if self.upper(g) is not None:
                     out.append(g)
             if len(chosen) == _WINDOW_GROUP:
                 return
@@ -599,12 +610,14 @@ class CellSolver:
             before = self.objective_value()
             moved = self.local_search(self.params.local_search_passes)
             moved += self.eject()
-            moved += self.lns(max(_MIN_WINDOWS, int(self.params.exact_windows * self.n)))
             if not moved:
                 break
             self.match_pairs()
             if self.objective_value() <= before + 1e-6:
                 break
+        if self.lns(max(_MIN_WINDOWS, int(self.params.exact_windows * self.n))):
+            self.match_pairs()
+            self.local_search(self.params.local_search_passes)
         if self.objective_value() < start - 1e-6:
             return start_groups
         return self.result()
@@ -625,7 +638,7 @@ def _top_per_node(i: np.ndarray, j: np.ndarray, w: np.ndarray, k: int) -> np.nda
 
 def _pack(
     members: list[int], options: list[Members], values: list[float]
-) -> tuple[list[Members], float]:
+) -> tuple[list[int], float]:
     """The best set of disjoint groups among `options` (exact, HiGHS through scipy)."""
     keep = [k for k, v in enumerate(values) if v > _EPS]
     if not keep:
@@ -642,5 +655,5 @@ def _pack(
                integrality=np.ones(len(keep)), bounds=Bounds(0, 1))
     if res.x is None:
         return [], 0.0
-    chosen = [options[keep[col]] for col in np.flatnonzero(res.x > 0.5)]
-    return chosen, float(sum(values[keep[col]] for col in np.flatnonzero(res.x > 0.5)))
+    chosen = [keep[col] for col in np.flatnonzero(res.x > 0.5)]
+    return chosen, float(sum(values[k] for k in chosen))
