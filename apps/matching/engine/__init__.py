@@ -13,8 +13,13 @@ Interface (all inputs and outputs are frozen dataclasses in `types`):
 
 Distributed (a Celery chord): `plan_cells(problem)` -> `CellPlan`; per cell, in a worker,
 `solve_cell(cell_problem(problem, plan, i), i)` -> `CellSolution` (JSON via `to_json`);
-callback `merge_cells(problem, plan, solutions)` -> `MatchResult`. Same result as
-`match_region` for the same input: the whole pipeline is deterministic (seeded tie-breaks).
+callback `merge_cells(problem, plan, solutions)` -> `MatchResult` (border repair, then venues
+and slots under the capacity). The border repair inside `merge_cells` can itself be spread:
+`repair_chunks(problem, plan, groups, pass_index, band_km)` -> chunks, `solve_chunk(chunk)` per
+worker, then `finish(problem, plan, groups)`. Same result as `match_region` for the same input:
+the whole pipeline is deterministic (seeded tie-breaks), whatever the input order or workers.
+A worker needs only the `MatchProblem` of its cell: it can rebuild the round's problem from the
+database (deterministically) or receive the cell's problem.
 
 The objective, hard constraints and algorithm are in docs/adr/0010-matching-objective.md.
 """
