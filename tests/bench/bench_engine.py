@@ -23,11 +23,14 @@ import numpy as np
 from apps.matching.engine import EngineParams, check_violations, match_region
 from tests.bench.city import munich_venues, round_problem
 
+FAST = {"ejection_chains": False, "exact_windows": 0.0}
 
-def run_one(n: int, workers: int, seed: int, trace: bool) -> dict[str, object]:
+
+def run_one(n: int, workers: int, seed: int, trace: bool, fast: bool) -> dict[str, object]:
     munich_venues()
     t0 = time.perf_counter()
-    problem = round_problem(n, seed=seed, params=EngineParams(seed=seed))
+    params = EngineParams(seed=seed, **(FAST if fast else {}))  # type: ignore[arg-type]
+    problem = round_problem(n, seed=seed, params=params)
     build = time.perf_counter() - t0
     if trace:
         tracemalloc.start()
@@ -64,10 +67,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tracemalloc", action="store_true", help="slower; Python heap peak")
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="no ejection chains, no exact small solves (local search only)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.workers, args.seed, args.tracemalloc)))
+        print(json.dumps(run_one(args.one, args.workers, args.seed, args.tracemalloc, args.fast)))
         return
     print(
         f"Rounds on synthetic Munich (25,000 people per city tile), preferences pair 35% / "
@@ -92,6 +100,8 @@ def main() -> None:
         ]
         if args.tracemalloc:
             cmd.append("--tracemalloc")
+        if args.fast:
+            cmd.append("--fast")
         # Our own interpreter and module, arguments are numbers: nothing untrusted.
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout  # noqa: S603
         r = json.loads(out.strip().splitlines()[-1])

@@ -538,8 +538,9 @@ class CellSolver:
         enumerate every feasible group of 2-4 inside it, and re-pack the window optimally
         (a small MILP). Replaces the window's groups only when strictly better."""
         improved = 0
-        todo = [p for p in range(self.n)
-                if self.group_of[p] < 0 and self.can_group[p] and self.nbrs[p]]
+        todo = [
+            p for p in range(self.n) if self.group_of[p] < 0 and self.can_group[p] and self.nbrs[p]
+        ]
         todo = [todo[k] for k in self.rng.permutation(len(todo))][:windows]
         for p in todo:
             if self.group_of[p] >= 0:
@@ -577,8 +578,9 @@ class CellSolver:
         pop = self.pop
         out: list[Members] = []
 
-        def extend(chosen: list[int], start: int, ints: int, langs: int, kinds: int,
-                   free: int) -> None:
+        def extend(
+            chosen: list[int], start: int, ints: int, langs: int, kinds: int, free: int
+        ) -> None:
             if len(chosen) >= 2:
                 g = tuple(chosen)
                 if self.upper(g) is not None:
@@ -609,13 +611,19 @@ class CellSolver:
         for _ in range(4):
             before = self.objective_value()
             moved = self.local_search(self.params.local_search_passes)
-            moved += self.eject()
+            if self.params.ejection_chains:
+                moved += self.eject()
             if not moved:
                 break
             self.match_pairs()
             if self.objective_value() <= before + 1e-6:
                 break
-        if self.lns(max(_MIN_WINDOWS, int(self.params.exact_windows * self.n))):
+        windows = (
+            max(_MIN_WINDOWS, int(self.params.exact_windows * self.n))
+            if self.params.exact_windows > 0
+            else 0
+        )
+        if windows and self.lns(windows):
             self.match_pairs()
             self.local_search(self.params.local_search_passes)
         if self.objective_value() < start - 1e-6:
@@ -651,8 +659,12 @@ def _pack(
             cols.append(col)
     a = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(members), len(keep)))
     c = -np.array([values[k] for k in keep])
-    res = milp(c, constraints=LinearConstraint(a, ub=np.ones(len(members))),
-               integrality=np.ones(len(keep)), bounds=Bounds(0, 1))
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, ub=np.ones(len(members))),
+        integrality=np.ones(len(keep)),
+        bounds=Bounds(0, 1),
+    )
     if res.x is None:
         return [], 0.0
     chosen = [keep[col] for col in np.flatnonzero(res.x > 0.5)]

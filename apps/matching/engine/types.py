@@ -117,8 +117,10 @@ class EngineParams:
     # candidates are looked at per examination.
     local_search_passes: int = 8
     search_neighbours: int = 16
+    # Ejection chains after each local search (a free person displaces r, r moves on).
+    ejection_chains: bool = True
     # Exact small solves (re-packing a window of <= 24 people optimally) per person of a cell,
-    # at least 20 per cell.
+    # at least 20 per cell; 0 turns them off.
     exact_windows: float = 0.01
     # Border repair: pass 1 re-solves a band along the inner borders, this many times the cell's
     # 90th-percentile candidate-edge length wide; later passes re-solve everyone in chunks cut
