@@ -1,0 +1,196 @@
+"""The candidate graph: for each person a bounded number of promising, feasible partners.
+
+Never all pairs in reach (a dense city has thousands per person). For each interest t, a k-d
+tree over the holders of t returns each holder's nearest other holders in reach; the union over
+a person's interests is their raw pool (so partners sharing a rare, valuable interest are found
+even when they live farther away than many people sharing only common ones). Raw pairs are
+filtered by every pairwise hard constraint, ranked by an optimistic pair score (the trip can be
+no shorter than half the distance between homes), and each person keeps their best
+`keep_per_person`. Memory is O(n * k).
+
+Edge weights here are optimistic (trip = half the distance between homes, and a venue assumed
+to exist); the solver replaces them by exact ones lazily, for the edges it actually uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .geometry import chord_to_km
+from .population import (
+    F64,
+    I64,
+    Population,
+    VenueIndex,
+    popcount,
+    sorted_member,
+    sorted_unique,
+)
+from .travel import pair_travel
+from .types import EngineParams, Objective
+
+
+@dataclass(frozen=True)
+class Edges:
+    i: I64  # i < j, local indices
+    j: I64
+    interest: F64  # I(i, j): summed weights of shared interests
+    avail: F64  # A: min(common free slots, cap) / cap
+    home_km: F64  # distance between homes
+    weight: F64  # optimistic score of {i, j} (trip >= home_km / 2)
+    pair_ok: np.ndarray  # both accept pairs
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+
+def pair_score(objective: Objective, interest: F64, avail: F64, trip: F64) -> F64:
+    return np.asarray(
+        2.0
+        * (
+            objective.base
+            + interest
+            + objective.availability * avail
+            - objective.travel_per_km * trip
+        )
+    )
+
+
+def build_edges(
+    pop: Population,
+    objective: Objective,
+    params: EngineParams,
+    extra: list[tuple[int, int]] | None = None,
+) -> Edges:
+    """Candidate edges of `pop`; `extra` pairs (e.g. a warm start's) are always considered."""
+    n = pop.n
+    raw_i, raw_j = _raw_pairs(pop, params.neighbours_per_interest, None)
+    # People whose pool is mostly filtered away (age ranges, rare languages, few free slots)
+    # search again, much wider, so that constraints do not leave them alone needlessly.
+    ok = pop.pair_ok(raw_i, raw_j)
+    degree = np.bincount(raw_i[ok], minlength=n) + np.bincount(raw_j[ok], minlength=n)
+    starved = degree < 2 * params.keep_per_person
+    if starved.any():
+        more_i, more_j = _raw_pairs(pop, params.neighbours_per_interest * 8, starved)
+        raw_i = np.concatenate([raw_i, more_i])
+        raw_j = np.concatenate([raw_j, more_j])
+    if extra:
+        ex = np.array(extra, dtype=np.int64).reshape(-1, 2)
+        raw_i = np.concatenate([raw_i, ex[:, 0]])
+        raw_j = np.concatenate([raw_j, ex[:, 1]])
+    lo, hi = np.minimum(raw_i, raw_j), np.maximum(raw_i, raw_j)
+    keep = lo != hi
+    keys = sorted_unique(lo[keep] * n + hi[keep])
+    i, j = keys // n, keys % n
+    ok = pop.pair_ok(i, j)
+    i, j = i[ok], j[ok]
+
+    interest = pop.interest_weights.sum(pop.interest_words[i] & pop.interest_words[j])
+    common = popcount(pop.free_words[i] & pop.free_words[j])
+    avail = np.minimum(common, objective.availability_cap) / max(1, objective.availability_cap)
+    half_km = chord_to_km(np.linalg.norm(pop.xyz[i] - pop.xyz[j], axis=1)) / 2.0
+    optimistic = pair_score(objective, interest, avail, half_km)
+
+    chosen = _top_k(n, i, j, optimistic, params.keep_per_person, params.seed, pop.user_ids)
+    if extra:
+        forced = {(min(a, b), max(a, b)) for a, b in extra}
+        fkeys = np.sort(np.array([a * n + b for a, b in forced], dtype=np.int64))
+        chosen |= sorted_member(i * n + j, fkeys)
+    i, j = i[chosen], j[chosen]
+    return Edges(
+        i=i,
+        j=j,
+        interest=interest[chosen],
+        avail=avail[chosen],
+        home_km=2.0 * half_km[chosen],
+        weight=optimistic[chosen],
+        pair_ok=pop.can_pair[i] & pop.can_pair[j],
+    )
+
+
+def exact_weights(
+    pop: Population, venues: VenueIndex, objective: Objective, edges: Edges, which: I64
+) -> F64:
+    """Exact pair scores of the edges `which` (-inf: no usable venue)."""
+    i, j = edges.i[which], edges.j[which]
+    trip_chord = pair_travel(
+        venues,
+        pop.xyz[i],
+        pop.xyz[j],
+        pop.reach[i],
+        pop.reach[j],
+        pop.free_words[i] & pop.free_words[j],
+        (pop.kind_words[i] & pop.kind_words[j])[:, 0],
+    )
+    out = np.full(len(which), -np.inf)
+    ok = np.isfinite(trip_chord)
+    out[ok] = pair_score(
+        objective, edges.interest[which][ok], edges.avail[which][ok], chord_to_km(trip_chord[ok])
+    )
+    return out
+
+
+def _raw_pairs(pop: Population, per_interest: int, only: np.ndarray | None) -> tuple[I64, I64]:
+    """For each interest, each holder (or each holder in `only`) with its nearest holders."""
+    out_i: list[I64] = []
+    out_j: list[I64] = []
+    words = pop.interest_words
+    for bit in range(len(pop.interest_of_bit)):
+        w, b = divmod(bit, 64)
+        has = ((words[:, w] >> np.uint64(b)) & np.uint64(1)).astype(bool)
+        holders = np.flatnonzero(has)
+        h = len(holders)
+        if h < 2:
+            continue
+        queries = holders if only is None else np.flatnonzero(has & only)
+        if not len(queries):
+            continue
+        k = min(per_interest + 1, h)
+        tree = cKDTree(pop.xyz[holders])
+        bound = float(pop.reach[queries].max()) * (1 + 1e-9)
+        _, idx = tree.query(pop.xyz[queries], k=k, distance_upper_bound=bound)
+        idx = idx.reshape(len(queries), k)
+        valid = idx < h
+        src = np.broadcast_to(queries[:, None], idx.shape)[valid]
+        dst = holders[idx[valid]]
+        out_i.append(src)
+        out_j.append(dst)
+    if not out_i:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def tie_break(seed: int, a: I64, b: I64) -> F64:
+    """A deterministic pseudo-random number in [0, 1) per unordered id pair."""
+    lo = np.minimum(a, b).astype(np.uint64)
+    hi = np.maximum(a, b).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x = lo * np.uint64(0x9E3779B97F4A7C15) ^ hi * np.uint64(0xC2B2AE3D27D4EB4F)
+        x ^= np.uint64(seed & ((1 << 64) - 1)) * np.uint64(0x165667B19E3779F9)
+        x ^= x >> np.uint64(31)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(29)
+    return np.asarray((x >> np.uint64(11)).astype(np.float64) / float(1 << 53))
+
+
+def _top_k(n: int, i: I64, j: I64, score: F64, k: int, seed: int, user_ids: I64) -> np.ndarray:
+    """Edges among the k best of either endpoint (ties broken by a seeded hash)."""
+    m = len(i)
+    chosen = np.zeros(m, dtype=bool)
+    if m == 0:
+        return chosen
+    jitter = tie_break(seed, user_ids[i], user_ids[j])
+    ends = np.concatenate([i, j])
+    edge = np.concatenate([np.arange(m), np.arange(m)])
+    s = np.concatenate([score, score])
+    jj = np.concatenate([jitter, jitter])
+    order = np.lexsort((jj, -s, ends))
+    sorted_ends = ends[order]
+    starts = np.searchsorted(sorted_ends, sorted_ends, side="left")
+    rank = np.arange(len(order)) - starts
+    chosen[edge[order[rank < k]]] = True
+    return chosen

@@ -1,0 +1,671 @@
+"""Solving one cell: exact pair matching plus local search over groups.
+
+1. Exact maximum-weight matching (rustworkx blossom) of everyone who accepts pairs, on the
+   candidate graph's pair scores.
+2. Local search over the whole partition, first-improvement, each move strictly raising the
+   objective: join a neighbour's group, swap places with one of its members (or take the place
+   of one, who becomes free), pair or form a triple with free neighbours.
+3. Exact matching again over everyone currently in a pair or free (groups of 3+ fixed), then
+   local search again; repeated while it helps.
+
+Every group the solver keeps is feasible under every hard constraint and scores > 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import rustworkx as rx
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
+
+from .edges import Edges, exact_weights, tie_break
+from .geometry import EARTH_RADIUS_KM
+from .population import Population, VenueIndex
+from .travel import group_travel
+from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
+
+_EPS = 1e-9
+_MISSING = object()
+_LAZY_TOLERANCE = 2e-4  # relative gap of a cell's matching to its exact optimum, at most
+_LAZY_ROUNDS = 6
+_EJECT_TRIES = 6
+_WINDOW = 24
+_MIN_WINDOWS = 20
+_WINDOW_ROUNDS = 5
+_WINDOW_GROUP = 4
+_TWO_R = 2.0 * EARTH_RADIUS_KM
+_WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
+
+
+def _km(chord: float) -> float:
+    return _TWO_R * math.asin(min(1.0, chord / _TWO_R))
+
+
+Members = tuple[int, ...]
+
+
+class CellSolver:
+    def __init__(
+        self,
+        pop: Population,
+        venues: VenueIndex,
+        objective: Objective,
+        params: EngineParams,
+        edges: Edges,
+    ) -> None:
+        self.pop = pop
+        self.venues = venues
+        self.obj = objective
+        self.params = params
+        self.edges = edges
+        n = pop.n
+        self.n = n
+        self.xyz = [tuple(row) for row in pop.xyz.tolist()]
+        self.reach = pop.reach.tolist()
+        self.can_pair = pop.can_pair.tolist()
+        self.can_group = pop.can_group.tolist()
+        self.uid = pop.user_ids.tolist()
+
+        nbrs: list[list[tuple[float, int]]] = [[] for _ in range(n)]
+        self.pair_cache: dict[int, tuple[float, float] | None] = {}
+        chords = np.linalg.norm(pop.xyz[edges.i] - pop.xyz[edges.j], axis=1).tolist()
+        ei, ej = edges.i.tolist(), edges.j.tolist()
+        for a, b, w, it, ch in zip(
+            ei, ej, edges.weight.tolist(), edges.interest.tolist(), chords, strict=True
+        ):
+            nbrs[a].append((w, b))
+            nbrs[b].append((w, a))
+            self.pair_cache[a * n + b] = (it, ch)
+        self.nbrs = [[q for _, q in sorted(lst, key=lambda t: (-t[0], t[1]))] for lst in nbrs]
+        # Pair scores: optimistic until `exact[k]`, then exact (-inf: no usable venue).
+        self.w = edges.weight.copy()
+        self.exact = np.zeros(len(edges), dtype=bool)
+        self.edge_index = {(a, b): k for k, (a, b) in enumerate(zip(ei, ej, strict=True))}
+        self.group_cache: dict[Members, float | None] = {}
+        self.group_of = [-1] * n
+        self.groups: dict[int, Members] = {}
+        self.score: dict[int, float] = {}
+        self._next = 0
+        self.rng = np.random.default_rng(params.seed)
+
+    # ---------------------------------------------------------------- evaluation
+    def _pair_info(self, a: int, b: int) -> tuple[float, float] | None:
+        """(shared interest weight, home chord) when a and b may share a group, else None."""
+        key = a * self.n + b if a < b else b * self.n + a
+        info = self.pair_cache.get(key, _MISSING)
+        if info is _MISSING:
+            info = self._pair_check(a, b) if a < b else self._pair_check(b, a)
+            self.pair_cache[key] = info
+        return info  # type: ignore[return-value]
+
+    def _chord(self, a: int, b: int) -> float:
+        xa, xb = self.xyz[a], self.xyz[b]
+        return math.sqrt((xa[0] - xb[0]) ** 2 + (xa[1] - xb[1]) ** 2 + (xa[2] - xb[2]) ** 2)
+
+    def _pair_check(self, a: int, b: int) -> tuple[float, float] | None:
+        pop = self.pop
+        chord = self._chord(a, b)
+        if chord > min(self.reach[a], self.reach[b]):
+            return None
+        if (a, b) in pop.forbidden:
+            return None
+        shared = pop.interests[a] & pop.interests[b]
+        if not shared or not (pop.langs[a] & pop.langs[b]) or not (pop.kinds[a] & pop.kinds[b]):
+            return None
+        if not (pop.free[a] & pop.free[b]):
+            return None
+        if not (pop.age_fits(a, b) and pop.age_fits(b, a)):
+            return None
+        return pop.interest_weights.sum_int(shared), chord
+
+    def _base(self, members: Members) -> tuple[float, float, int, int] | None:
+        """Cheap part: (score without travel, diameter chord, common free, common kinds)."""
+        s = len(members)
+        if s == 2:
+            if not (self.can_pair[members[0]] and self.can_pair[members[1]]):
+                return None
+        elif s < MIN_GROUP or s > MAX_GROUP:
+            return None
+        else:
+            for m in members:
+                if not self.can_group[m]:
+                    return None
+        pop = self.pop
+        interest_sum = 0.0
+        diameter = 0.0
+        for x in range(s):
+            a = members[x]
+            for y in range(x + 1, s):
+                info = self._pair_info(a, members[y])
+                if info is None:
+                    return None
+                interest_sum += info[0]
+                if info[1] > diameter:
+                    diameter = info[1]
+        ints = langs = kinds = free = -1
+        for m in members:
+            ints &= pop.interests[m]
+            langs &= pop.langs[m]
+            kinds &= pop.kinds[m]
+            free &= pop.free[m]
+        if not ints or not langs or not kinds or not free:
+            return None
+        cap = self.obj.availability_cap
+        avail = min(free.bit_count(), cap) / max(1, cap)
+        value = s * (self.obj.base + self.obj.availability * avail) + 2.0 / (s - 1) * interest_sum
+        return value, diameter, free, kinds
+
+    def value(self, members: Members, need: float = -math.inf) -> float | None:
+        """Exact score of a feasible group with score > 0 (members sorted), else None.
+
+        Returns None without the venue search when even the best trip could not reach `need`.
+        """
+        if members in self.group_cache:
+            v = self.group_cache[members]
+            return v if v is not None and v >= need else None
+        if len(members) == 2 and self.can_pair[members[0]] and self.can_pair[members[1]]:
+            k = self.edge_index.get(members)
+            if k is not None:
+                if not self.exact[k]:
+                    if self.w[k] < max(need, _EPS):
+                        return None
+                    self._exact_one(k, members)
+                w = float(self.w[k])
+                result = w if w > _EPS else None
+                self.group_cache[members] = result
+                return result if result is not None and result >= need else None
+        base = self._base(members)
+        if base is None:
+            self.group_cache[members] = None
+            return None
+        value, diameter, free, kinds = base
+        per_km = self.obj.travel_per_km * len(members)
+        if value - per_km * _km(diameter / 2.0) < max(need, _EPS):
+            return None
+        idx = np.array(members, dtype=np.int64)
+        chord = group_travel(self.venues, self.pop.xyz[idx], self.pop.reach[idx], free, kinds)
+        if not math.isfinite(chord):
+            self.group_cache[members] = None
+            return None
+        score = value - per_km * _km(chord)
+        result = score if score > _EPS else None
+        self.group_cache[members] = result
+        return result if result is not None and result >= need else None
+
+    def upper(self, members: Members) -> float | None:
+        """An upper bound of `value` without the venue search (None: infeasible)."""
+        if members in self.group_cache:
+            return self.group_cache[members]
+        if (
+            len(members) == 2
+            and members in self.edge_index
+            and self.can_pair[members[0]]
+            and self.can_pair[members[1]]
+        ):
+            w = float(self.w[self.edge_index[members]])
+            return w if w > _EPS else None
+        base = self._base(members)
+        if base is None:
+            self.group_cache[members] = None
+            return None
+        value, diameter, _, _ = base
+        return value - self.obj.travel_per_km * len(members) * _km(diameter / 2.0)
+
+    def _exact_one(self, k: int, members: Members) -> None:
+        base = self._base(members)
+        if base is None:
+            self.w[k] = -np.inf
+        else:
+            value, _, free, kinds = base
+            idx = np.array(members, dtype=np.int64)
+            chord = group_travel(self.venues, self.pop.xyz[idx], self.pop.reach[idx], free, kinds)
+            self.w[k] = (
+                value - self.obj.travel_per_km * 2 * _km(chord) if math.isfinite(chord) else -np.inf
+            )
+        self.exact[k] = True
+
+    def _exact_many(self, which: np.ndarray) -> None:
+        todo = which[~self.exact[which]]
+        if len(todo):
+            self.w[todo] = exact_weights(self.pop, self.venues, self.obj, self.edges, todo)
+            self.exact[todo] = True
+
+    def leftover(self, members: Members) -> float:
+        """Value of what remains of a group after someone leaves (0 when it dissolves)."""
+        if len(members) < 2:
+            return 0.0
+        return self.value(members) or 0.0
+
+    # ---------------------------------------------------------------- state
+    def _add(self, members: Members, score: float) -> None:
+        gid = self._next
+        self._next += 1
+        self.groups[gid] = members
+        self.score[gid] = score
+        for m in members:
+            self.group_of[m] = gid
+
+    def _drop(self, gid: int) -> Members:
+        members = self.groups.pop(gid)
+        del self.score[gid]
+        for m in members:
+            self.group_of[m] = -1
+        return members
+
+    def _set_group_or_dissolve(self, members: Members) -> None:
+        if len(members) >= 2:
+            v = self.value(members)
+            if v is not None:
+                self._add(members, v)
+
+    def objective_value(self) -> float:
+        return float(sum(self.score.values()))
+
+    def load(self, groups: Iterable[Sequence[int]]) -> None:
+        """Warm start from groups of local indices (infeasible or non-positive ones dropped)."""
+        for g in groups:
+            members = tuple(sorted(g))
+            if any(self.group_of[m] >= 0 for m in members):
+                continue
+            self._set_group_or_dissolve(members)
+
+    def result(self) -> list[Members]:
+        return sorted(self.groups.values())
+
+    # ---------------------------------------------------------------- exact matching
+    def match_pairs(self) -> None:
+        """Re-pair optimally everyone who accepts pairs and is free or in a pair.
+
+        Lazy exactness: unevaluated edges carry optimistic weights (>= exact). After each
+        blossom run the matched edges are evaluated exactly; once every matched edge is exact,
+        no other matching can beat it (its weight under the exact weights is at most its weight
+        under the optimistic ones), so the matching is optimal for the exact weights. The loop
+        also stops once the matching's exact weight is within `_LAZY_TOLERANCE` of the
+        optimistic bound (so within that of the optimum), or after `_LAZY_ROUNDS` runs."""
+        free = [
+            p
+            for p in range(self.n)
+            if self.can_pair[p]
+            and (self.group_of[p] < 0 or len(self.groups[self.group_of[p]]) == 2)
+        ]
+        if len(free) < 2:
+            return
+        in_pool = np.zeros(self.n, dtype=bool)
+        in_pool[free] = True
+        e = self.edges
+        pool_edges = np.flatnonzero(e.pair_ok & in_pool[e.i] & in_pool[e.j])
+        # Current pairs outside the candidate graph (left over from a triple) stay representable,
+        # so re-matching never lowers the objective.
+        extra = [
+            (m[0], m[1], self.score[g])
+            for g, m in self.groups.items()
+            if len(m) == 2 and m not in self.edge_index
+        ]
+        xi = np.array([x[0] for x in extra], dtype=np.int64)
+        xj = np.array([x[1] for x in extra], dtype=np.int64)
+        xw = np.array([x[2] for x in extra], dtype=np.float64)
+        ids = self.pop.user_ids
+        jitter_all = tie_break(self.params.seed, ids[e.i[pool_edges]], ids[e.j[pool_edges]])
+        jitter_x = tie_break(self.params.seed, ids[xi], ids[xj])
+        # Evaluate each person's few most promising edges up front: the lazy loop then needs
+        # only a couple of blossom runs instead of one per wave of disappointments.
+        self._exact_many(
+            pool_edges[_top_per_node(e.i[pool_edges], e.j[pool_edges], self.w[pool_edges], 3)]
+        )
+        rounds = 0
+        while True:
+            live = self.w[pool_edges] > _EPS
+            sel = pool_edges[live]
+            ei = np.concatenate([e.i[sel], xi])
+            ej = np.concatenate([e.j[sel], xj])
+            w = np.concatenate([self.w[sel], xw])
+            jitter = np.concatenate([jitter_all[live], jitter_x])
+            if not len(ei):
+                return
+            iw = np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64)
+            graph = rx.PyGraph()
+            graph.add_nodes_from(range(self.n))
+            graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
+            matching = sorted(
+                (min(a, b), max(a, b))
+                for a, b in rx.max_weight_matching(graph, weight_fn=lambda x: x)
+            )
+            used = np.array([self.edge_index.get(m, -1) for m in matching], dtype=np.int64)
+            used = used[used >= 0]
+            if self.exact[used].all():
+                break
+            optimistic = float(self.w[used].sum())
+            self._exact_many(used)
+            rounds += 1
+            # The matching is within (optimistic - exact) of the optimum: stop when that is
+            # negligible rather than paying more blossom runs for it.
+            if optimistic - float(self.w[used].sum()) <= _LAZY_TOLERANCE * abs(optimistic) or (
+                rounds >= _LAZY_ROUNDS
+            ):
+                break
+        current = {self.group_of[p] for p in free if self.group_of[p] >= 0}
+        new = [(pair, self.value(pair)) for pair in matching]
+        if sum(v for _, v in new if v is not None) < sum(self.score[g] for g in current) - 1e-9:
+            return  # stopped early short of what is there already: keep it
+        for gid in current:
+            self._drop(gid)
+        for pair, v in new:
+            if v is not None:
+                self._add(pair, v)
+
+    # ---------------------------------------------------------------- local search
+    def local_search(self, passes: int) -> int:
+        """First-improvement moves until no person can improve, at most `passes` examinations
+        per person on average. After a move only its neighbourhood is examined again."""
+        # Moves among pairs only are what exact matching already optimises: the search is for
+        # people who may be in groups of 3+.
+        active = [p for p in range(self.n) if self.nbrs[p] and self.can_group[p]]
+        queue = deque(active[k] for k in self.rng.permutation(len(active)))
+        queued = [False] * self.n
+        for p in queue:
+            queued[p] = True
+        budget = passes * len(active)
+        moves = 0
+        while queue and budget > 0:
+            budget -= 1
+            p = queue.popleft()
+            queued[p] = False
+            changed = self._improve(p)
+            if changed is None:
+                continue
+            moves += 1
+            for m in changed:
+                for q in (m, *self.nbrs[m]):
+                    if not queued[q] and self.can_group[q] and self.nbrs[q]:
+                        queued[q] = True
+                        queue.append(q)
+        return moves
+
+    def _improve(self, p: int) -> list[int] | None:
+        """Apply the best improving move for p; return the people whose group changed."""
+        found = self._best_move(p, _EPS)
+        return None if found is None else self._apply(p, found[1])
+
+    def _best_move(
+        self, p: int, threshold: float
+    ) -> tuple[float, tuple[list[int], list[Members]]] | None:
+        """The best move of p that changes the objective by more than `threshold`."""
+        A = self.group_of[p]
+        if A >= 0:
+            mem_a = self.groups[A]
+            s_a = self.score[A]
+            rest = tuple(m for m in mem_a if m != p)
+            leave = self.leftover(rest) - s_a
+        else:
+            mem_a, s_a, rest, leave = (), 0.0, (), 0.0
+        pair_info = self._pair_info
+        can_pair_p, can_group_p = self.can_pair[p], self.can_group[p]
+        best = threshold
+        best_move: tuple[list[int], list[Members]] | None = None
+        seen: set[int] = set()
+        lonely: list[int] = []
+        for q in self.nbrs[p][: self.params.search_neighbours]:
+            B = self.group_of[q]
+            if B < 0:
+                lonely.append(q)
+                continue
+            if B == A or B in seen:
+                continue
+            seen.add(B)
+            mem_b = self.groups[B]
+            size_b = len(mem_b)
+            bad = [m for m in mem_b if pair_info(p, m) is None]
+            if len(bad) > 1:
+                continue
+            s_b = self.score[B]
+            if not bad and size_b < MAX_GROUP and can_group_p:
+                joined = tuple(sorted((*mem_b, p)))
+                v = self.value(joined, need=s_b - leave + best)
+                if v is not None and v - s_b + leave > best:
+                    best = v - s_b + leave
+                    best_move = ([B] + ([A] if A >= 0 else []), [joined, rest])
+            if not (can_pair_p if size_b == 2 else can_group_p):
+                continue
+            for r in bad or mem_b:
+                if rest and any(pair_info(r, m) is None for m in rest):
+                    continue
+                new_b = tuple(sorted(p if m == r else m for m in mem_b))
+                ub_b = self.upper(new_b)
+                if ub_b is None:
+                    continue
+                if A >= 0:
+                    new_a: Members = tuple(sorted((*rest, r)))
+                    ub_a = self.upper(new_a)
+                    if ub_a is None:
+                        continue
+                else:
+                    new_a, ub_a = (), 0.0
+                if ub_a + ub_b - s_a - s_b <= best:
+                    continue
+                vb = self.value(new_b)
+                if vb is None:
+                    continue
+                va = self.value(new_a) if A >= 0 else 0.0
+                if va is None:
+                    continue
+                delta = va + vb - s_a - s_b
+                if delta > best:
+                    best = delta
+                    best_move = ([A, B] if A >= 0 else [B], [new_a, new_b])
+        for x, q in enumerate(lonely):
+            if can_pair_p and self.can_pair[q]:
+                pair = (p, q) if p < q else (q, p)
+                v = self.value(pair, need=best - leave)
+                if v is not None and v + leave > best:
+                    best = v + leave
+                    best_move = ([A] if A >= 0 else [], [pair, rest])
+            if not (can_group_p and self.can_group[q]) or pair_info(p, q) is None:
+                continue
+            for r in lonely[x + 1 :]:
+                if not self.can_group[r] or pair_info(q, r) is None or pair_info(p, r) is None:
+                    continue
+                trio = tuple(sorted((p, q, r)))
+                v = self.value(trio, need=best - leave)
+                if v is not None and v + leave > best:
+                    best = v + leave
+                    best_move = ([A] if A >= 0 else [], [trio, rest])
+        if best_move is None:
+            return None
+        return best, best_move
+
+    def _apply(self, p: int, move: tuple[list[int], list[Members]]) -> list[int]:
+        dropped, created = move
+        changed: list[int] = []
+        for gid in dropped:
+            changed.extend(self._drop(gid))
+        changed.append(p)
+        for members in created:
+            if len(members) >= 2 and all(self.group_of[m] < 0 for m in members):
+                self._set_group_or_dissolve(members)
+            changed.extend(members)
+        return changed
+
+    def eject(self) -> int:
+        """Ejection chains for free people who may be in groups: p takes r's place in a nearby
+        group, and r makes its own best move; applied when the two together improve (each
+        alone may not). Bounded: a few candidate places per free person."""
+        moves = 0
+        for p in range(self.n):
+            if self.group_of[p] >= 0 or not self.can_group[p] or not self.nbrs[p]:
+                continue
+            options: list[tuple[float, int, int, Members]] = []
+            seen: set[int] = set()
+            for q in self.nbrs[p][: self.params.search_neighbours]:
+                B = self.group_of[q]
+                if B < 0 or B in seen:
+                    continue
+                seen.add(B)
+                mem_b = self.groups[B]
+                if len(mem_b) < MIN_GROUP:
+                    continue
+                bad = [m for m in mem_b if self._pair_info(p, m) is None]
+                if len(bad) > 1:
+                    continue
+                for r in bad or mem_b:
+                    new_b = tuple(sorted(p if m == r else m for m in mem_b))
+                    v = self.value(new_b)
+                    if v is not None:
+                        options.append((v - self.score[B], B, r, new_b))
+            options.sort(key=lambda o: (-o[0], o[2]))
+            for d1, _, r, new_b in options[:_EJECT_TRIES]:
+                B = self.group_of[r]  # a revert re-adds a group under a new id
+                if B < 0 or self.group_of[p] >= 0:
+                    continue
+                old_b, old_s = self.groups[B], self.score[B]
+                self._drop(B)
+                self._add(new_b, d1 + old_s)
+                follow = self._best_move(r, -d1 + _EPS)
+                if follow is not None:
+                    self._apply(r, follow[1])
+                    moves += 1
+                    break
+                self._drop(self.group_of[p])
+                self._add(old_b, old_s)
+        return moves
+
+    def lns(self, windows: int) -> int:
+        """Exact small solves: around a free person who may be in a group, take them, their
+        best candidates and those candidates' groups (a window of at most `_WINDOW` people),
+        enumerate every feasible group of 2-4 inside it, and re-pack the window optimally
+        (a small MILP). Replaces the window's groups only when strictly better."""
+        improved = 0
+        todo = [
+            p for p in range(self.n) if self.group_of[p] < 0 and self.can_group[p] and self.nbrs[p]
+        ]
+        todo = [todo[k] for k in self.rng.permutation(len(todo))][:windows]
+        for p in todo:
+            if self.group_of[p] >= 0:
+                continue
+            window = {p}
+            for q in self.nbrs[p][: self.params.search_neighbours]:
+                grp = self.groups[self.group_of[q]] if self.group_of[q] >= 0 else (q,)
+                if len(window) + len(grp) > _WINDOW:
+                    continue
+                window.update(grp)
+            members = sorted(window)
+            current = {self.group_of[m] for m in members if self.group_of[m] >= 0}
+            before = sum(self.score[g] for g in current)
+            options = self._window_groups(members) + [self.groups[g] for g in current]
+            # Lazy exactness again: pack on optimistic values (no venue search), make the chosen
+            # groups exact, re-pack until the chosen ones are all exact (then it is optimal).
+            values = [self.upper(g) or 0.0 for g in options]
+            exact = [False] * len(options)
+            for _ in range(_WINDOW_ROUNDS):
+                chosen_k, value = _pack(members, options, values)
+                if all(exact[k] for k in chosen_k) or value <= before + 1e-6:
+                    break
+                for k in chosen_k:
+                    values[k], exact[k] = self.value(options[k]) or 0.0, True
+            if value > before + 1e-6 and all(exact[k] for k in chosen_k):
+                chosen = [options[k] for k in chosen_k]
+                for g in current:
+                    self._drop(g)
+                for g in chosen:
+                    self._set_group_or_dissolve(g)
+                improved += 1
+        return improved
+
+    def _window_groups(self, members: list[int]) -> list[Members]:
+        pop = self.pop
+        out: list[Members] = []
+
+        def extend(
+            chosen: list[int], start: int, ints: int, langs: int, kinds: int, free: int
+        ) -> None:
+            if len(chosen) >= 2:
+                g = tuple(chosen)
+                if self.upper(g) is not None:
+                    out.append(g)
+            if len(chosen) == _WINDOW_GROUP:
+                return
+            for k in range(start, len(members)):
+                m = members[k]
+                if any(self._pair_info(c, m) is None for c in chosen):
+                    continue
+                i2, l2 = ints & pop.interests[m], langs & pop.langs[m]
+                k2, f2 = kinds & pop.kinds[m], free & pop.free[m]
+                if i2 and l2 and k2 and f2:
+                    extend([*chosen, m], k + 1, i2, l2, k2, f2)
+
+        extend([], 0, -1, -1, -1, -1)
+        return out
+
+    # ---------------------------------------------------------------- driver
+    def solve(self, warm: Iterable[Sequence[int]] | None = None) -> list[Members]:
+        if warm is not None:
+            self.load(warm)
+            start = self.objective_value()
+            start_groups = self.result()
+        else:
+            start, start_groups = 0.0, []
+        self.match_pairs()
+        for _ in range(4):
+            before = self.objective_value()
+            moved = self.local_search(self.params.local_search_passes)
+            if self.params.ejection_chains:
+                moved += self.eject()
+            if not moved:
+                break
+            self.match_pairs()
+            if self.objective_value() <= before + 1e-6:
+                break
+        windows = (
+            max(_MIN_WINDOWS, int(self.params.exact_windows * self.n))
+            if self.params.exact_windows > 0
+            else 0
+        )
+        if windows and self.lns(windows):
+            self.match_pairs()
+            self.local_search(self.params.local_search_passes)
+        if self.objective_value() < start - 1e-6:
+            return start_groups
+        return self.result()
+
+
+def _top_per_node(i: np.ndarray, j: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the edges among the k heaviest of either endpoint."""
+    m = len(i)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.concatenate([i, j])
+    pos = np.concatenate([np.arange(m), np.arange(m)])
+    order = np.lexsort((pos, -np.concatenate([w, w]), ends))
+    sorted_ends = ends[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_ends, sorted_ends, side="left")
+    return np.unique(pos[order[rank < k]])
+
+
+def _pack(
+    members: list[int], options: list[Members], values: list[float]
+) -> tuple[list[int], float]:
+    """The best set of disjoint groups among `options` (exact, HiGHS through scipy)."""
+    keep = [k for k, v in enumerate(values) if v > _EPS]
+    if not keep:
+        return [], 0.0
+    where = {m: r for r, m in enumerate(members)}
+    rows, cols = [], []
+    for col, k in enumerate(keep):
+        for m in options[k]:
+            rows.append(where[m])
+            cols.append(col)
+    a = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(members), len(keep)))
+    c = -np.array([values[k] for k in keep])
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, ub=np.ones(len(members))),
+        integrality=np.ones(len(keep)),
+        bounds=Bounds(0, 1),
+    )
+    if res.x is None:
+        return [], 0.0
+    chosen = [keep[col] for col in np.flatnonzero(res.x > 0.5)]
+    return chosen, float(sum(values[k] for k in chosen))
