@@ -547,3 +547,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
     "VenueKindEnum": "apps.core.kinds.VenueKind",
 }
+
+# --- events --------------------------------------------------------------------------------
+# Anonymous browsing of events (GET /api/v1/events…), per IP; signed-in callers are not limited here.
+EVENTS_ANON_RATE = env.str("EVENTS_ANON_RATE", default="120/min")
