@@ -551,3 +551,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # --- events --------------------------------------------------------------------------------
 # Anonymous browsing of events (GET /api/v1/events…), per IP; signed-in callers are not limited here.
 EVENTS_ANON_RATE = env.str("EVENTS_ANON_RATE", default="120/min")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "EventStatusEnum": "apps.events.models.Event.Status",
+    "EventVisibilityEnum": ["public", "private"],
+    "MyRsvpEnum": ["going", "waitlisted"],
+    "GeoJSONPointTypeEnum": ["Point"],
+    "GeoJSONFeatureTypeEnum": ["Feature"],
+    "GeoJSONFeatureCollectionTypeEnum": ["FeatureCollection"],
+}

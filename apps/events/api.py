@@ -53,7 +53,7 @@ from apps.venues.models import Venue
 
 # --- Shapes -----------------------------------------------------------------------------------
 @lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
+def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -61,7 +61,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def local_iso(when: datetime, zone: str) -> str:
-    return when.astimezone(_zone(zone)).isoformat()
+    return when.astimezone(zone_of(zone)).isoformat()
 
 
 class PersonOutput(serializers.Serializer):
