@@ -30,9 +30,7 @@ class NearMeForm(forms.Form):
         help_text="A town, district or address.",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Schwabing, München"}),
     )
-    lat = forms.FloatField(
-        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput()
-    )
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput())
     lng = forms.FloatField(
         required=False, min_value=-180, max_value=180, widget=forms.HiddenInput()
     )

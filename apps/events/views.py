@@ -401,4 +401,3 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     events = selectors.calendar_events_for_user(user=feed.user)
     body = calendars.calendar_ics(events, name="MatchUp")
     return ics_response(body, filename="matchup.ics", inline=True)
-

@@ -25,7 +25,7 @@ FORBIDDEN_KEYS = {"email", "home", "birth_year", "lat", "lng", "location", "dist
 AuthClient = Callable[[User], APIClient]
 
 
-def error_code(response) -> str:  # noqa: ANN001
+def error_code(response) -> str:
     body = response.json()
     assert set(body) == {"type", "errors"}, body
     return body["errors"][0]["code"]
@@ -210,7 +210,9 @@ def test_anonymous_list_is_two_queries(
 
 
 # --- Creating and changing --------------------------------------------------------------------
-def test_creating_an_event(auth_client: AuthClient, bob: User, cafe: Venue, start: datetime) -> None:
+def test_creating_an_event(
+    auth_client: AuthClient, bob: User, cafe: Venue, start: datetime
+) -> None:
     response = auth_client(bob).post("/api/v1/events", body_for(cafe, start), format="json")
 
     assert response.status_code == 201, response.content
@@ -240,7 +242,13 @@ def test_creating_an_event(auth_client: AuthClient, bob: User, cafe: Venue, star
     ],
 )
 def test_bad_events_are_400_and_nothing_is_saved(
-    auth_client: AuthClient, bob: User, cafe: Venue, start: datetime, change: dict, attr: str, code: str
+    auth_client: AuthClient,
+    bob: User,
+    cafe: Venue,
+    start: datetime,
+    change: dict,
+    attr: str,
+    code: str,
 ) -> None:
     if change.get("ends_at") == "before":
         change = {"ends_at": (start - timedelta(hours=1)).isoformat()}
@@ -249,7 +257,9 @@ def test_bad_events_are_400_and_nothing_is_saved(
     if "starts_at" in change and change["starts_at"].startswith("2020"):
         change = {**change, "ends_at": "2020-01-01T12:00:00+01:00"}
 
-    response = auth_client(bob).post("/api/v1/events", body_for(cafe, start, **change), format="json")
+    response = auth_client(bob).post(
+        "/api/v1/events", body_for(cafe, start, **change), format="json"
+    )
 
     assert response.status_code == 400, response.content
     error = response.json()["errors"][0]
@@ -257,7 +267,9 @@ def test_bad_events_are_400_and_nothing_is_saved(
     assert not Event.objects.exists()
 
 
-def test_an_inactive_or_closed_venue_is_400(auth_client: AuthClient, bob: User, start: datetime) -> None:
+def test_an_inactive_or_closed_venue_is_400(
+    auth_client: AuthClient, bob: User, start: datetime
+) -> None:
     client = auth_client(bob)
     retired = VenueFactory(is_active=False)
     mornings = VenueFactory(opening_hours="Mo-Su 07:00-11:00")
@@ -273,7 +285,9 @@ def test_an_inactive_or_closed_venue_is_400(auth_client: AuthClient, bob: User, 
 def test_anonymous_cannot_create_and_unverified_is_403(
     api_client: APIClient, auth_client: AuthClient, cafe: Venue, start: datetime
 ) -> None:
-    assert api_client.post("/api/v1/events", body_for(cafe, start), format="json").status_code == 401
+    assert (
+        api_client.post("/api/v1/events", body_for(cafe, start), format="json").status_code == 401
+    )
     newcomer = ProfileFactory(user__verified=False).user
 
     response = auth_client(newcomer).post("/api/v1/events", body_for(cafe, start), format="json")
@@ -396,7 +410,13 @@ def test_the_organizer_cannot_drop_out(auth_client: AuthClient, event: Event, al
 
 # --- Private meetups and privacy --------------------------------------------------------------
 def test_private_meetups_are_404_to_outsiders(
-    auth_client: AuthClient, api_client: APIClient, cafe: Venue, alice: User, bob: User, carol: User, start: datetime
+    auth_client: AuthClient,
+    api_client: APIClient,
+    cafe: Venue,
+    alice: User,
+    bob: User,
+    carol: User,
+    start: datetime,
 ) -> None:
     meetup = services.event_create_for_group(
         venue=cafe,
@@ -448,7 +468,8 @@ def test_attendees_need_sign_in(api_client: APIClient, event: Event) -> None:
 # --- Mine, calendars, venues ------------------------------------------------------------------
 def test_my_events_upcoming_and_past(auth_client: AuthClient, event: Event, bob: User) -> None:
     past = EventFactory(
-        starts_at=event.starts_at - timedelta(days=10), ends_at=event.starts_at - timedelta(days=9, hours=22)
+        starts_at=event.starts_at - timedelta(days=10),
+        ends_at=event.starts_at - timedelta(days=9, hours=22),
     )
     Rsvp.objects.create(event=past, user=bob, status="going", joined_at=past.starts_at)
     services.rsvp_join(event=event, user=bob)
@@ -480,7 +501,8 @@ def test_calendar_url_is_stable_secret_and_works_without_login(
     second = auth_client(alice).get("/api/v1/me/calendar-url").json()["url"]
 
     assert first == second
-    assert first.startswith("http://testserver/calendar/") and first.endswith(".ics")
+    assert first.startswith("http://testserver/calendar/")
+    assert first.endswith(".ics")
     feed = api_client.get(first.removeprefix("http://testserver"))
     assert feed.status_code == 200
     assert "SUMMARY:Book swap" in feed.content.decode()

@@ -25,7 +25,8 @@ def test_an_event_in_its_venues_zone_with_a_matching_vtimezone(event: Event) -> 
 
     (vevent,) = calendar.walk("VEVENT")
     (vtimezone,) = calendar.walk("VTIMEZONE")
-    assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"]
     assert str(vtimezone["TZID"]) == "Europe/Berlin"
     assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert vevent.decoded("DTSTART") == event.starts_at
@@ -49,8 +50,12 @@ def test_uid_is_stable_and_sequence_moves_with_changes_and_cancellation(
     event: Event, alice: User
 ) -> None:
     (before,) = parse(event_ics(event)).walk("VEVENT")
-    services.event_update(event=event, user=alice, starts_at=event.starts_at + timedelta(hours=1),
-                          ends_at=event.ends_at + timedelta(hours=1))
+    services.event_update(
+        event=event,
+        user=alice,
+        starts_at=event.starts_at + timedelta(hours=1),
+        ends_at=event.ends_at + timedelta(hours=1),
+    )
     event.refresh_from_db()
     (moved,) = parse(event_ics(event)).walk("VEVENT")
     services.event_cancel(event=event, user=alice)
@@ -71,8 +76,11 @@ def test_the_feed_has_their_events_and_meetups_including_cancelled(
 ) -> None:
     services.rsvp_join(event=event, user=bob)
     meetup = services.event_create_for_group(
-        venue=event.venue, starts_at=event.starts_at + timedelta(days=1),
-        ends_at=event.starts_at + timedelta(days=1, hours=2), members=[bob, carol], title="Meetup",
+        venue=event.venue,
+        starts_at=event.starts_at + timedelta(days=1),
+        ends_at=event.starts_at + timedelta(days=1, hours=2),
+        members=[bob, carol],
+        title="Meetup",
     )
     other = EventFactory(title="Not Bob's")
     dropped = EventFactory(title="Left it")
@@ -86,7 +94,8 @@ def test_the_feed_has_their_events_and_meetups_including_cancelled(
     assert response.status_code == 200
     events = {str(v["SUMMARY"]): str(v["STATUS"]) for v in parse(response.content).walk("VEVENT")}
     assert events == {"Book swap": "CANCELLED", "Meetup": "CONFIRMED"}
-    assert other.pk and meetup.pk
+    assert other.pk
+    assert meetup.pk
 
 
 def test_an_empty_calendar_is_still_valid() -> None:

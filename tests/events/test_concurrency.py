@@ -29,7 +29,7 @@ CAPACITY = 10
 def crowd(settings: Settings) -> Iterator[list[tuple[User, str]]]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     people = [ProfileFactory().user for _ in range(PEOPLE)]
-    yield [(person, str(RefreshToken.for_user(person).access_token)) for person in people]
+    return [(person, str(RefreshToken.for_user(person).access_token)) for person in people]
 
 
 def call(server: LiveServer, method: str, path: str, token: str) -> tuple[int, dict]:
@@ -82,7 +82,7 @@ def test_fifty_simultaneous_rsvps_never_overbook_and_the_waitlist_is_fifo(
 
     # One person going drops out: the first on the waitlist gets the place and is told.
     leaver_id = next(uid for uid, (_, body) in answers.items() if body["status"] == "going")
-    token = dict((user.pk, token) for user, token in crowd)[leaver_id]
+    token = {user.pk: token for user, token in crowd}[leaver_id]
     status, _ = call(live_server, "DELETE", path, token)
 
     assert status == 204
@@ -91,7 +91,7 @@ def test_fifty_simultaneous_rsvps_never_overbook_and_the_waitlist_is_fifo(
     assert Rsvp.objects.filter(event=event, status="going").count() == CAPACITY
     assert User.objects.get(pk=first_waiting).messages.filter(kind="waitlist_promoted").exists()
     second_status, second = call(
-        live_server, "POST", path, dict((u.pk, t) for u, t in crowd)[waiting[1][1]]
+        live_server, "POST", path, {u.pk: t for u, t in crowd}[waiting[1][1]]
     )
     assert (second_status, second["status"], second["position"]) == (201, "waitlisted", 1)
     assert Event.objects.get(pk=event.pk).going_count == CAPACITY

@@ -80,7 +80,8 @@ def test_deleting_an_account_keeps_others_events_and_frees_the_seat(
 def test_past_events_keep_their_history_after_deletion(bob: User) -> None:
     past = EventFactory(organizer=bob)
     Event.objects.filter(pk=past.pk).update(
-        starts_at=timezone.now() - timedelta(days=3), ends_at=timezone.now() - timedelta(days=3, hours=-2)
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=3, hours=-2),
     )
 
     account_delete(user=bob, password=PASSWORD)

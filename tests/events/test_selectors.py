@@ -20,7 +20,11 @@ def test_private_meetups_are_visible_only_to_their_people(
     cafe: Venue, alice: User, bob: User, carol: User, start: datetime
 ) -> None:
     meetup = services.event_create_for_group(
-        venue=cafe, starts_at=start, ends_at=start + timedelta(hours=1), members=[alice, bob], title="Go"
+        venue=cafe,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        members=[alice, bob],
+        title="Go",
     )
 
     assert selectors.event_get_for(user=alice, event_id=meetup.pk).pk == meetup.pk
@@ -48,7 +52,9 @@ def test_events_for_user_upcoming_and_past(event: Event, alice: User, bob: User)
     assert list(selectors.events_for_user(user=alice, when="upcoming")) == [event]
 
 
-def test_attendees_hide_blocked_people_both_ways(event: Event, alice: User, bob: User, carol: User) -> None:
+def test_attendees_hide_blocked_people_both_ways(
+    event: Event, alice: User, bob: User, carol: User
+) -> None:
     services.rsvp_join(event=event, user=bob)
     services.rsvp_join(event=event, user=carol)
     Block.objects.create(blocker=bob, blocked=carol)
@@ -64,16 +70,23 @@ def test_attendees_hide_blocked_people_both_ways(event: Event, alice: User, bob:
 def test_near_excludes_far_past_and_private(event: Event, start: datetime) -> None:
     EventFactory(venue__lat=48.30, venue__lng=11.57)  # ~18 km north
     EventFactory(visibility="private")
-    rows = list(selectors.event_list_near(search=selectors.EventSearch(point=point(lat=48.1372, lng=11.5756))))
+    rows = list(
+        selectors.event_list_near(
+            search=selectors.EventSearch(point=point(lat=48.1372, lng=11.5756))
+        )
+    )
 
     assert [row["id"] for row in rows] == [event.pk]
     assert rows[0]["interests"] == ["book-clubs", "poetry"]
     later = start + timedelta(hours=1)
-    assert list(
-        selectors.event_list_near(
-            search=selectors.EventSearch(point=point(lat=48.1372, lng=11.5756)), now=later
+    assert (
+        list(
+            selectors.event_list_near(
+                search=selectors.EventSearch(point=point(lat=48.1372, lng=11.5756)), now=later
+            )
         )
-    ) == []
+        == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -254,8 +254,12 @@ def test_moving_the_event_tells_every_attendee_once_per_version(
     services.rsvp_join(event=event, user=carol)
     later = event.starts_at + timedelta(hours=1)
 
-    services.event_update(event=event, user=alice, starts_at=later, ends_at=later + timedelta(hours=1))
-    services.event_update(event=event, user=alice, starts_at=later, ends_at=later + timedelta(hours=1))
+    services.event_update(
+        event=event, user=alice, starts_at=later, ends_at=later + timedelta(hours=1)
+    )
+    services.event_update(
+        event=event, user=alice, starts_at=later, ends_at=later + timedelta(hours=1)
+    )
 
     event.refresh_from_db()
     assert event.sequence == 1
