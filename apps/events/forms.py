@@ -89,11 +89,7 @@ class EventForm(forms.Form):
     )
     day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label="Starts", widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(
-        label="Ends",
-        widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="In the place's local time. An end before the start means the next day.",
-    )
+    end = forms.TimeField(label="Ends", widget=forms.TimeInput(attrs={"type": "time"}))
     capacity = forms.IntegerField(
         label="Places", min_value=MIN_CAPACITY, max_value=MAX_CAPACITY, initial=8
     )

@@ -258,6 +258,11 @@ def event_get_for(*, user: User | None, event_id: int) -> Event:
     return event
 
 
+def interest_names() -> dict[str, str]:
+    """`{slug: name}` of every interest (a few hundred at most), to show names on pages."""
+    return dict(Interest.objects.values_list("slug", "name"))
+
+
 def event_interest_slugs(event: Event) -> list[str]:
     return list(event.interests.order_by("slug").values_list("slug", flat=True))
 

@@ -73,7 +73,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if profile is not None:
         initial["radius_km"] = _radius_choice(profile.max_travel_km)
         initial["kind"] = list(profile.venue_kinds)
-    form = NearMeForm(request.GET if bound else None, initial=initial)
+    data = request.GET.copy()
+    for name in ("radius_km", "ordering"):  # a typed place alone keeps the default filters
+        if not data.get(name):
+            data[name] = initial[name]
+    form = NearMeForm(data if bound else None, initial=initial)
     params: dict[str, Any] = {}
     if bound and form.is_valid():
         params = form.cleaned_data
@@ -95,6 +99,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     elif home is not None and (not bound or form.is_valid()):
         center, place_label = home, "your home area"
 
+    names = {slug: name for _, group in form.fields["interests"].choices for slug, name in group}
     page = None
     markers: list[dict[str, Any]] = []
     if center is not None and not form.errors:
@@ -128,6 +133,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
             local = row["starts_at"].astimezone(zone_of(row["venue__timezone"]))
             row["local_start"] = local
             row["spots_left"] = max(0, row["capacity"] - row["going_count"])
+            row["interest_labels"] = [
+                (names.get(slug, slug), slug in row["shared_interests"])
+                for slug in row["interests"]
+            ]
             row["why"] = selectors.relevance_explanation(
                 shared_count=row["shared_count"] or 0,
                 distance_m=row["distance_m"],
@@ -166,6 +175,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "markers": markers,
         },
         "query": query.urlencode(),
+        "filters_open": bool(request.GET.getlist("interests") or request.GET.getlist("kind")),
     }
     return render(request, "events/event_list.html", context)
 
@@ -178,16 +188,25 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     rsvp = selectors.rsvp_get(event=event, user=viewer) if viewer else None
     active = rsvp is not None and rsvp.status != Rsvp.Status.CANCELLED
     now = timezone.now()
+    names = selectors.interest_names()
+    shared = selectors.shared_interest_slugs(event=event, viewer=viewer)
+    organizer = selectors.person_for(viewer, event.organizer) if event.organizer else None
+    attendees = selectors.event_attendees(event=event, viewer=viewer) if viewer else None
+    for person in [organizer, *(attendees or [])]:
+        if person is not None:
+            person["shared_names"] = [names.get(s, s) for s in person["shared_interests"]]
     context = {
         "event": event,
         "venue": event.venue,
         "local_start": venue_local_time(event.venue, event.starts_at),
         "local_end": venue_local_time(event.venue, event.ends_at),
-        "interests": selectors.event_interest_slugs(event),
-        "shared": selectors.shared_interest_slugs(event=event, viewer=viewer),
-        "organizer": selectors.person_for(viewer, event.organizer) if event.organizer else None,
+        "interests": [
+            (names.get(slug, slug), slug in shared)
+            for slug in selectors.event_interest_slugs(event)
+        ],
+        "organizer": organizer,
         # Names of people going are for signed-in members only; visitors see the count.
-        "attendees": selectors.event_attendees(event=event, viewer=viewer) if viewer else None,
+        "attendees": attendees,
         "rsvp": rsvp if active else None,
         "position": services.rsvp_position(rsvp) if active and rsvp else None,
         "is_organizer": viewer is not None and event.organizer_id == viewer.pk,
