@@ -549,7 +549,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 }
 
 # --- events --------------------------------------------------------------------------------
-# Anonymous browsing of events (GET /api/v1/events…), per IP; signed-in callers are not limited here.
+# Anonymous browsing of events (GET /api/v1/events…), per IP; signed-in callers are not limited
+# by it.
 EVENTS_ANON_RATE = env.str("EVENTS_ANON_RATE", default="120/min")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],

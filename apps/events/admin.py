@@ -1,5 +1,5 @@
 """Events in the admin: browse and inspect. Changes go through the services (the organizer's
-pages, or moderation), so seats, notifications and calendars stay right; the admin is read-mostly."""
+pages, or moderation), so seats, notifications and calendars stay right: read-mostly."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
