@@ -146,12 +146,14 @@ def event_list_near(
     if search.kinds:
         events = events.filter(venue__kind__in=search.kinds)
     if search.interests:
-        events = events.filter(
-            Exists(
-                Event.interests.through.objects.filter(
-                    event_id=OuterRef("pk"), interest__slug__in=search.interests
-                )
-            )
+        # A scalar subquery (not EXISTS): PostgreSQL cannot turn it into a join, so it is
+        # checked per nearby event after the spatial index did the narrowing. As a semi-join
+        # the planner would start from every event with these interests and scan the table.
+        any_interest = Event.interests.through.objects.filter(
+            event_id=OuterRef("pk"), interest__slug__in=search.interests
+        ).values("event_id")[:1]
+        events = events.alias(interest_match=Subquery(any_interest)).filter(
+            interest_match__isnull=False
         )
     hidden = list(hidden_organizer_ids)
     if hidden:
