@@ -26,7 +26,7 @@ from apps.events.forms import RADIUS_CHOICES, CancelEventForm, EventForm, NearMe
 from apps.events.models import CalendarFeed, Event, Rsvp
 from apps.safety.selectors import blocked_user_ids
 from apps.venues.models import Venue
-from apps.venues.selectors import venue_list_near, venue_local_time
+from apps.venues.selectors import SphereDistance, venue_list_near, venue_local_time
 
 PAGE_SIZE = 20
 # Where the create form looks for places when the person has no home set: Munich's centre.
@@ -281,7 +281,7 @@ def _nearby_venues(user: User, *, q: str = "", include: int | None = None) -> An
     return (
         Venue.objects.active()
         .filter(pk__in=ids)
-        .annotate(distance_m=near.query.annotations["distance_m"])
+        .annotate(distance_m=SphereDistance("location", center))
         .order_by("distance_m", "name")
     )
 
