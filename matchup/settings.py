@@ -547,3 +547,17 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
     "VenueKindEnum": "apps.core.kinds.VenueKind",
 }
+
+# --- events --------------------------------------------------------------------------------
+# Anonymous browsing of events (GET /api/v1/events…), per IP; signed-in callers are not limited
+# by it.
+EVENTS_ANON_RATE = env.str("EVENTS_ANON_RATE", default="120/min")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "EventStatusEnum": "apps.events.models.Event.Status",
+    "EventVisibilityEnum": ["public", "private"],
+    "MyRsvpEnum": ["going", "waitlisted"],
+    "GeoJSONPointTypeEnum": ["Point"],
+    "GeoJSONFeatureTypeEnum": ["Feature"],
+    "GeoJSONFeatureCollectionTypeEnum": ["FeatureCollection"],
+}

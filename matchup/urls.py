@@ -8,8 +8,9 @@ api_v1 = [
     path("", include("apps.accounts.api_urls")),
     path("", include("apps.safety.api_urls")),
     path("", include("apps.notifications.api_urls")),
-    path("", include("apps.venues.api_urls")),
+    # Events before venues: it serves GET /venues/{id} with the venue's upcoming events.
     path("", include("apps.events.api_urls")),
+    path("", include("apps.venues.api_urls")),
     path("", include("apps.matching.api_urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -1,4 +1,5 @@
-"""Cross-app pages: the landing page, the signed-in home and the venue page."""
+"""Cross-app pages: the landing page, the signed-in home and the venue page (with its upcoming
+events)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts import selectors as account_selectors
 from apps.core.errors import NotFound
+from apps.events import selectors as event_selectors
 from apps.venues import selectors as venue_selectors
 
 
@@ -44,7 +46,8 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
         "hours": venue_selectors.venue_hours_status(venue, now),
         "local_now": venue_selectors.venue_local_time(venue, now),
         "map_data": {"lat": venue.location.y, "lng": venue.location.x, "name": venue.name},
-        # Filled by the events app: upcoming public events at this venue.
-        "upcoming_events": [],
+        "upcoming_events": event_selectors.venue_upcoming_events(
+            venue_id=venue.pk, viewer=request.user if request.user.is_authenticated else None
+        ),
     }
     return render(request, "venues/venue_detail.html", context)

@@ -165,13 +165,18 @@ def test_report_a_person(alice: User, bob: User, auth_client) -> None:
 
 
 def test_report_an_event_without_details(alice: User, auth_client) -> None:
+    from tests.factories.events import EventFactory
+
+    event = EventFactory()
     response = auth_client(alice).post(
-        "/api/v1/reports", {"event_id": 31, "reason": "unsafe"}, format="json"
+        "/api/v1/reports", {"event_id": event.pk, "reason": "unsafe"}, format="json"
     )
 
     assert response.status_code == 201
-    assert (response.json()["event_id"], response.json()["user_id"]) == (31, None)
-    assert Report.objects.get().target_kind == "event"
+    # The organizer is filed for the moderators but not echoed back.
+    assert (response.json()["event_id"], response.json()["user_id"]) == (event.pk, None)
+    report = Report.objects.get()
+    assert (report.target_kind, report.reported_user_id) == ("event", event.organizer_id)
 
 
 @pytest.mark.parametrize(

@@ -158,10 +158,24 @@ def test_an_unknown_reason_is_a_validation_error(alice: User, bob: User) -> None
         services.report_create(reporter=alice, user_id=bob.pk, reason="boring")
 
 
-def test_report_about_an_event_before_the_events_app_has_a_model(alice: User) -> None:
-    report = services.report_create(reporter=alice, event_id=42, reason="unsafe")
+def test_report_about_a_real_event_files_its_organizer(alice: User, bob: User) -> None:
+    from tests.factories.events import EventFactory
 
-    assert (report.target_kind, report.event_id, report.reported_user) == ("event", 42, None)
+    event = EventFactory(organizer=bob)
+    report = services.report_create(reporter=alice, event_id=event.pk, reason="unsafe")
+
+    assert (report.target_kind, report.event_id, report.reported_user) == ("event", event.pk, bob)
+
+
+def test_a_matched_meetup_without_organizer_is_reported_to_nobody_in_particular(
+    alice: User,
+) -> None:
+    from tests.factories.events import EventFactory
+
+    event = EventFactory(organizer=None, visibility="private")
+    report = services.report_create(reporter=alice, event_id=event.pk, reason="unsafe")
+
+    assert (report.event_id, report.reported_user) == (event.pk, None)
 
 
 @pytest.fixture

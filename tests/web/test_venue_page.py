@@ -34,7 +34,8 @@ def bar() -> Venue:
 def test_the_page_tells_where_the_venue_is_and_whether_it_is_open_locally(
     client: Client, bar: Venue, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    with time_machine.travel(SATURDAY_NIGHT, tick=False), django_assert_num_queries(1):
+    # The venue, and its upcoming public events (the events app's block).
+    with time_machine.travel(SATURDAY_NIGHT, tick=False), django_assert_num_queries(2):
         response = client.get(f"/venues/{bar.pk}/")
 
     html = response.content.decode()

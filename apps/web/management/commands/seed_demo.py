@@ -14,6 +14,7 @@ DEMO_STEPS = [
     "apps.accounts.demo.seed_people",
     "apps.venues.demo.seed_venues",
     "apps.safety.demo.seed_safety",
+    "apps.events.demo.seed_events",
 ]
 
 
