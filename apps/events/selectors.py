@@ -376,3 +376,32 @@ def venue_upcoming_events(
     for row in rows:
         row["spots_left"] = max(0, row["capacity"] - row["going_count"])
     return rows
+
+
+def pairs_met_recently(
+    *, user_ids: Iterable[int], since: datetime, now: datetime | None = None
+) -> set[tuple[int, int]]:
+    """Pairs `(a, b)` with a < b among `user_ids` who were both going to the same event that
+    started between `since` and `now` and was not cancelled: the matching engine does not put
+    them together again so soon.
+
+    (The feedback work narrows this: people who both said "I'd meet again" are left out.)
+    """
+    ids = list(set(user_ids))
+    if not ids:
+        return set()
+    now = now or timezone.now()
+    going = Rsvp.objects.filter(
+        status=Rsvp.Status.GOING,
+        user_id__in=ids,
+        event__starts_at__gte=since,
+        event__starts_at__lte=now,
+    ).exclude(event__status=Event.Status.CANCELLED)
+    attendees: dict[int, list[int]] = {}
+    for event_id, user_id in going.values_list("event_id", "user_id").iterator(chunk_size=5000):
+        attendees.setdefault(event_id, []).append(user_id)
+    pairs: set[tuple[int, int]] = set()
+    for members in attendees.values():
+        members.sort()
+        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs

@@ -11,7 +11,7 @@ from apps.events.errors import EventNotFound
 from apps.events.models import Event
 from apps.safety.models import Block
 from apps.venues.models import Venue
-from tests.factories.events import EventFactory
+from tests.factories.events import EventFactory, going
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,23 @@ def test_the_relevance_explanation() -> None:
         )
         == "tomorrow 19:00"
     )
+
+
+def test_pairs_met_recently_are_people_who_went_to_the_same_past_event(
+    alice: User, bob: User, carol: User
+) -> None:
+    now = datetime.now(tz=UTC)
+    past = EventFactory(organizer=alice, starts_at=now - timedelta(days=10))
+    going(past, bob)
+    cancelled = EventFactory(
+        organizer=alice, starts_at=now - timedelta(days=5), status=Event.Status.CANCELLED
+    )
+    going(cancelled, carol)
+    long_ago = EventFactory(organizer=bob, starts_at=now - timedelta(days=80))
+    going(long_ago, carol)
+
+    pairs = selectors.pairs_met_recently(
+        user_ids=[alice.pk, bob.pk, carol.pk], since=now - timedelta(weeks=8)
+    )
+
+    assert pairs == {tuple(sorted((alice.pk, bob.pk)))}
