@@ -159,10 +159,10 @@ ANSWER_ERRORS = error_responses(
     409,
     422,
     e404="`suggestion_not_found`: not one of your suggestions.",
-    e409="`respond_by_passed` (too late to answer), `suggestion_closed` (it expired or can no "
-    "longer take place), `suggestion_declined` (accepting after declining), `meetup_confirmed` "
-    "(declining a confirmed meetup you are going to: leave the event instead), "
-    "`event_cancelled`.",
+    e409="`respond_by_passed` (too late to answer), `suggestion_closed` (accepting one that "
+    "can no longer take place), `suggestion_declined` (accepting after declining), "
+    "`meetup_confirmed` (declining a confirmed meetup you are going to: leave the event "
+    "instead), `event_cancelled`.",
 )
 
 

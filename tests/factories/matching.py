@@ -29,7 +29,9 @@ def person(
 ) -> User:
     """Someone who takes part in a Munich round: verified, a home, free every evening 18-22
     (Europe/Berlin), open to meet, cafés and bars, German and English."""
-    return ProfileFactory(home=point(lat=at[0], lng=at[1]), interests=list(interests), **profile).user
+    return ProfileFactory(
+        home=point(lat=at[0], lng=at[1]), interests=list(interests), **profile
+    ).user
 
 
 def munich() -> Region:

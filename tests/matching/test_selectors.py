@@ -170,9 +170,7 @@ def test_the_input_carries_people_slots_venues_and_exclusions(
     bob = person(at=MAXVORSTADT, interests=["board-games", "chess"])
     carol = person(at=HAIDHAUSEN, interests=["chess"])
     Block.objects.create(blocker=alice, blocked=carol)
-    met = EventFactory(
-        venue=venue, starts_at=timezone.now() - timedelta(days=10), organizer=None
-    )
+    met = EventFactory(venue=venue, starts_at=timezone.now() - timedelta(days=10), organizer=None)
     going(met, alice)
     going(met, bob)
     long_ago = EventFactory(
@@ -199,9 +197,11 @@ def test_the_input_carries_people_slots_venues_and_exclusions(
     a = people[alice.pk]
     assert (round(a.lat, 4), round(a.lng, 4)) == (48.1372, 11.5756)
     assert a.max_travel_km == 3.0
-    assert a.age == 36 and (a.age_min, a.age_max) == (25, 45)
+    assert a.age == 36
+    assert (a.age_min, a.age_max) == (25, 45)
     assert a.group_size == "pair"
-    assert a.venue_kinds == {"cafe"} and a.languages == {"de"}
+    assert a.venue_kinds == {"cafe"}
+    assert a.languages == {"de"}
     assert a.interest_ids == set(
         Interest.objects.filter(slug__in=["board-games", "jazz"]).values_list("pk", flat=True)
     )
@@ -222,7 +222,8 @@ def test_the_input_carries_people_slots_venues_and_exclusions(
     chess = Interest.objects.get(slug="chess").pk
     jazz = Interest.objects.get(slug="jazz").pk
     assert problem.interest_weights[jazz] > problem.interest_weights[chess]  # rarer weighs more
-    assert problem.interest_names is not None and problem.interest_names[jazz] == "Jazz"
+    assert problem.interest_names is not None
+    assert problem.interest_names[jazz] == "Jazz"
 
 
 def test_venues_count_only_slots_they_are_open_for_from_start_to_end(

@@ -163,7 +163,7 @@ def suggestion_accept(*, suggestion: Suggestion, user: User) -> Suggestion:
 def suggestion_decline(*, suggestion: Suggestion, user: User, reason: str = "") -> Suggestion:
     """`user` declines (with an optional reason, seen only by MatchUp). The proposal is cancelled
     when it can no longer reach its quorum. Declining again changes nothing (the first reason
-    stays). 409 `respond_by_passed`, `suggestion_closed`, and `meetup_confirmed` for someone
+    stays). 409 `respond_by_passed`, and `meetup_confirmed` for someone
     already going to the confirmed meetup (they leave it on the event instead)."""
     suggestion = _lock(suggestion)
     member = _member(suggestion, user)
@@ -174,8 +174,7 @@ def suggestion_decline(*, suggestion: Suggestion, user: User, reason: str = "") 
     now = timezone.now()
     if now >= suggestion.respond_by:
         raise RespondByPassed()
-    if suggestion.status in CLOSED:
-        raise SuggestionClosed()
+    # Declining a proposal that just became impossible is still what the person wants: recorded.
     member.response = Response.DECLINED
     member.responded_at = now
     member.decline_reason = reason.strip()[:300]
