@@ -7,7 +7,8 @@ records a failed chord at once (the stale-round sweep would otherwise find it af
 
 Safe to run twice, hence `acks_late`: `run_round` claims the round's row (a redelivery finds it
 running or done and stops); `solve_cell` is pure; `merge_round` saves once under the round's
-lock and then only finishes telling people (by notification key).
+lock and then only asks again to tell people; `notify_round` tells each person once (by
+notification key, and `notified_at`).
 """
 
 import logging
@@ -61,6 +62,15 @@ def solve_cell_task(cell: dict[str, Any], cell_index: int) -> dict[str, Any]:
 @shared_task(name="matching.merge_round", acks_late=True, **HEAVY)
 def merge_round_task(solutions: list[dict[str, Any]], round_id: int) -> int:
     return services.round_merge(round_id=round_id, solutions=solutions).pk
+
+
+@shared_task(name="matching.notify_round", acks_late=True, **HEAVY)
+def notify_round_task(round_id: int, pk_from: int, pk_to: int) -> int:
+    """Tell the members `pk_from`..`pk_to` of a saved round (each once, by key)."""
+    round_ = Round.objects.filter(pk=round_id).first()
+    if round_ is None:
+        return 0
+    return services.round_notify(round_=round_, pk_from=pk_from, pk_to=pk_to)
 
 
 @shared_task(name="matching.fail_round")

@@ -406,3 +406,48 @@ def test_tasks_are_named_and_routed_to_the_matching_queue(
     assert tasks.run_round_task.acks_late
     assert tasks.solve_cell_task.acks_late
     assert tasks.merge_round_task.acks_late
+
+
+def test_the_workers_tell_people_in_chunks_each_once(
+    clock: time_machine.Traveller,
+    region: Region,
+    venue: Venue,
+    two_pairs: list[User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start, end = round_window(region=region, now=timezone.now())
+    round_, _ = services.round_claim(
+        region=region,
+        window_start=start,
+        window_end=end,
+        mode=Round.Mode.DISTRIBUTED,
+        trigger=Round.Trigger.SCHEDULE,
+    )
+    data = round_input(
+        region=region,
+        window_start=start,
+        window_end=end,
+        step=round_.slot_step,
+        length=round_.slot_length,
+    )
+    saved = services.round_save_result(
+        round_id=round_.pk,
+        problem=data.problem,
+        result=match_region(data.problem),
+        timings={},
+        venues=1,
+    )
+    sent: list[tuple[int, int, int]] = []
+    monkeypatch.setattr("apps.matching.services.rounds.NOTIFY_CHUNK", 3)
+    monkeypatch.setattr(tasks.notify_round_task, "delay", lambda *args: sent.append(args))
+
+    assert services.round_notify_dispatch(round_=saved) == 2
+    for round_id, first, last in sent:
+        tasks.notify_round_task(round_id, first, last)
+    for round_id, first, last in sent:  # a redelivered chunk tells nobody again
+        assert tasks.notify_round_task(round_id, first, last) == 0
+
+    assert sorted(Message.objects.values_list("user_id", flat=True)) == sorted(
+        u.pk for u in two_pairs
+    )
+    assert services.round_notify_dispatch(round_=saved) == 0

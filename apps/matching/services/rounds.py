@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.events.services import local_time_label
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 # one) never save proposals for the same person at once.
 SAVE_LOCK_KEY = 0x6D61_7463_6800
 NOTIFY_BATCH = 200
+NOTIFY_CHUNK = 2000
 
 
 # --- Claiming ---------------------------------------------------------------------------------
@@ -292,7 +294,7 @@ def round_merge(*, round_id: int, solutions: Sequence[Mapping[str, Any]]) -> Rou
     done and only finishes telling people."""
     round_ = Round.objects.select_related("region").get(pk=round_id)
     if round_.status == Round.Status.DONE:
-        round_notify(round_=round_)
+        round_notify_dispatch(round_=round_)
         return round_
     if round_.status != Round.Status.RUNNING or round_.problem is None:
         logger.warning("Round %s is %s; its merge is dropped", round_id, round_.status)
@@ -319,7 +321,7 @@ def round_merge(*, round_id: int, solutions: Sequence[Mapping[str, Any]]) -> Rou
         logger.exception("Matching round %s failed while merging", round_id)
         round_fail(round_id=round_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    round_notify(round_=round_)
+    round_notify_dispatch(round_=round_)
     return round_
 
 
@@ -342,9 +344,9 @@ def rounds_schedule(*, now: datetime | None = None) -> int:
 
 # --- Saving -----------------------------------------------------------------------------------
 def why_text(shared_interest_ids: Sequence[int], size: int, names: Mapping[int, str]) -> str:
-    """ "You both like jazz, chess and 2 more": only interests every member holds (rarest
-    first). Nothing about trips: a range of trips to the venue would tell a pair how far the
-    other lives from it."""
+    """The why, e.g. "You both like jazz, chess and 2 more": only interests every member holds
+    (rarest first). Nothing about trips: a range of trips to the venue would tell a pair how
+    far the other lives from it."""
     named = [names.get(i, "the same things") for i in shared_interest_ids[:3]]
     more = len(shared_interest_ids) - len(named)
     if more > 0:
@@ -473,21 +475,42 @@ def round_save_result(
 
 
 # --- Telling people ---------------------------------------------------------------------------
-def round_notify(*, round_: Round) -> int:
-    """ "A meetup for you": once to each member of the round's proposals that are still open
-    (by key, so a crash halfway and a second call tell nobody twice). Returns how many were
-    told now."""
+def _to_tell(round_: Round) -> QuerySet[SuggestionMember]:
+    return SuggestionMember.objects.filter(
+        round=round_,
+        notified_at__isnull=True,
+        response=SuggestionMember.Response.PENDING,
+        suggestion__status=Suggestion.Status.PENDING,
+    )
+
+
+def round_notify_dispatch(*, round_: Round) -> int:
+    """The distributed path tells people in parallel: one `matching.notify_round` task per
+    NOTIFY_CHUNK members still to tell (by member id range). Returns the number of tasks."""
+    from apps.matching import tasks
+
+    pks = list(_to_tell(round_).order_by("pk").values_list("pk", flat=True))
+    chunks = [pks[k : k + NOTIFY_CHUNK] for k in range(0, len(pks), NOTIFY_CHUNK)]
+    for chunk in chunks:
+        tasks.notify_round_task.delay(round_.pk, chunk[0], chunk[-1])
+    return len(chunks)
+
+
+def round_notify(*, round_: Round, pk_from: int | None = None, pk_to: int | None = None) -> int:
+    """Tell each member of the round's proposals that are still open ("a meetup for you"),
+    members `pk_from`..`pk_to` when given; once each, by key, so a crash halfway and a second
+    call tell nobody twice. Returns how many were told now."""
     told = 0
+    members = _to_tell(round_)
+    if pk_from is not None:
+        members = members.filter(pk__gte=pk_from)
+    if pk_to is not None:
+        members = members.filter(pk__lte=pk_to)
     while True:
         batch = list(
-            SuggestionMember.objects.filter(
-                round=round_,
-                notified_at__isnull=True,
-                response=SuggestionMember.Response.PENDING,
-                suggestion__status=Suggestion.Status.PENDING,
-            )
-            .select_related("suggestion__venue", "user__profile")
-            .order_by("pk")[:NOTIFY_BATCH]
+            members.select_related("suggestion__venue", "user__profile").order_by("pk")[
+                :NOTIFY_BATCH
+            ]
         )
         if not batch:
             return told

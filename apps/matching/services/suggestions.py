@@ -222,7 +222,7 @@ def _expire_one(pk: int, now: datetime) -> str | None:
 
 
 def suggestions_remind_due(*, now: datetime | None = None) -> int:
-    """ "Your suggestion expires soon": once to each member who has not answered, when
+    """Remind ("your suggestion expires soon") once each member who has not answered, when
     `respond_by` is less than `MATCHING_REMIND_HOURS` away (not for proposals made with less
     time than that to answer: their first message said it). Returns how many were told."""
     now = now or timezone.now()
