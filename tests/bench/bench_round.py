@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,7 @@ def table_of(sql: str) -> str:
     return "other"
 
 
-def run(n: int, region: Region, engine_workers: int) -> list[dict[str, Any]]:
+def run(n: int, region: Region, engine_workers: int, fast: bool) -> list[dict[str, Any]]:
     wipe()
     started = time.perf_counter()
     seed_people(n, region)
@@ -288,6 +289,9 @@ def run(n: int, region: Region, engine_workers: int) -> list[dict[str, Any]]:
                 }
             )
         problem = data.problem
+        if fast:
+            params = replace(problem.params, ejection_chains=False, exact_windows=0.0)
+            problem = replace(problem, params=params)
         with measured(rows, n, "engine (match_region, for the record)"):
             result = match_region(problem, workers=engine_workers)
         with measured(rows, n, "chord payloads (pack + cells)") as row:
@@ -325,6 +329,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--engine-workers", type=int, default=1)
+    parser.add_argument(
+        "--fast-engine",
+        action="store_true",
+        help="engine without ejection chains and exact window solves (as bench_engine --fast)",
+    )
     args = parser.parse_args()
 
     call_command("ensure_database", verbosity=0)
@@ -337,7 +346,7 @@ def main() -> None:
 
     rows: list[dict[str, Any]] = []
     for n in args.sizes:
-        rows += run(n, region, args.engine_workers)
+        rows += run(n, region, args.engine_workers, args.fast_engine)
         print(f"done: {n:,} participants", file=sys.stderr)
 
     print()
