@@ -360,10 +360,11 @@ def why_text(shared_interest_ids: Sequence[int], size: int, names: Mapping[int, 
 
 
 def _respond_by(starts_at: datetime, now: datetime) -> datetime:
+    """A day to answer (MATCHING_RESPOND_HOURS), ending well before the start; on the minute."""
     return min(
         now + timedelta(hours=settings.MATCHING_RESPOND_HOURS),
         starts_at - timedelta(hours=settings.MATCHING_RESPOND_MARGIN_HOURS),
-    )
+    ).replace(second=0, microsecond=0)
 
 
 @transaction.atomic
