@@ -377,10 +377,15 @@ def _viewer_status(now: datetime) -> Case:
 
 
 def _mine(user: User, now: datetime) -> QuerySet[Suggestion]:
+    # The caller's memberships first (index on user), then their suggestions: never a scan of
+    # every suggestion with a subquery per row.
+    memberships = SuggestionMember.objects.filter(user_id=user.pk).exclude(
+        response=SuggestionMember.Response.WITHDRAWN
+    )
     mine = SuggestionMember.objects.filter(suggestion=OuterRef("pk"), user_id=user.pk)
     suggestions = (
-        Suggestion.objects.annotate(my_response=Subquery(mine.values("response")[:1]))
-        .filter(my_response__in=["pending", "accepted", "declined"])
+        Suggestion.objects.filter(pk__in=memberships.values("suggestion_id"))
+        .annotate(my_response=Subquery(mine.values("response")[:1]))
         .annotate(viewer_status=_viewer_status(now))
         .select_related("venue")
     )
