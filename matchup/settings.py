@@ -573,8 +573,9 @@ MATCHING_WINDOW_DAYS = env.int("MATCHING_WINDOW_DAYS", default=7)
 MATCHING_WINDOW_LEAD_HOURS = env.int("MATCHING_WINDOW_LEAD_HOURS", default=26)
 MATCHING_SLOT_HOURS = env.float("MATCHING_SLOT_HOURS", default=2.0)
 MATCHING_SLOT_STEP_MINUTES = env.int("MATCHING_SLOT_STEP_MINUTES", default=60)
-# Answers: respond_by = min(proposal + MATCHING_RESPOND_HOURS, start - MATCHING_RESPOND_MARGIN_HOURS);
-# a reminder goes MATCHING_REMIND_HOURS before respond_by to those who have not answered.
+# Answers: respond_by = min(proposal + MATCHING_RESPOND_HOURS,
+# start - MATCHING_RESPOND_MARGIN_HOURS); a reminder goes MATCHING_REMIND_HOURS before
+# respond_by to those who have not answered.
 MATCHING_RESPOND_HOURS = env.int("MATCHING_RESPOND_HOURS", default=24)
 MATCHING_RESPOND_MARGIN_HOURS = env.int("MATCHING_RESPOND_MARGIN_HOURS", default=2)
 MATCHING_REMIND_HOURS = env.int("MATCHING_REMIND_HOURS", default=4)
