@@ -279,7 +279,7 @@ def no_shows_apply(*, user_ids: Sequence[int], now: datetime | None = None) -> l
                 ),
             },
             idempotency_key=f"matching-paused:{profile.user_id}:{until:%Y%m%dT%H%M%S}",
-            url="/profile/",
+            url="/me/",
         )
         paused.append(profile.user_id)
     return paused
