@@ -57,7 +57,7 @@ def reminder_messages(user: User) -> list[Message]:
     return list(Message.objects.filter(user=user, kind=Kind.REMINDER).order_by("due_at", "pk"))
 
 
-# --- The promise ---------------------------------------------------------------------------------
+# --- The promise ----------------------------------------------------------------------------------
 def test_each_person_going_gets_one_reminder_a_day_before_and_one_two_hours_before(
     alice: User, bob: User, venue: Venue
 ) -> None:
@@ -150,7 +150,7 @@ def test_people_who_turned_reminders_off_get_none(alice: User, bob: User, venue:
     assert len(inbox(alice)) == 1
 
 
-# --- Exactly once --------------------------------------------------------------------------------
+# --- Exactly once ---------------------------------------------------------------------------------
 def test_running_the_scan_and_the_sender_again_and_again_sends_each_reminder_once(
     alice: User, bob: User, venue: Venue
 ) -> None:
@@ -172,7 +172,7 @@ def test_running_the_scan_and_the_sender_again_and_again_sends_each_reminder_onc
     assert len(mail.outbox) == 2
 
 
-# --- Never stale ---------------------------------------------------------------------------------
+# --- Never stale ----------------------------------------------------------------------------------
 def test_no_reminder_after_the_rsvp_is_cancelled(
     alice: User, bob: User, carol: User, venue: Venue
 ) -> None:
@@ -273,7 +273,7 @@ def test_a_changed_preference_withdraws_a_reminder_already_written(
     assert inbox(bob) == ["Today 19:00 at Café Luitpold: Book swap"]
 
 
-# --- Whoever is going, by any path ---------------------------------------------------------------
+# --- Whoever is going, by any path ----------------------------------------------------------------
 def test_a_late_joiner_gets_only_the_reminders_still_ahead(
     alice: User, bob: User, carol: User, venue: Venue
 ) -> None:
@@ -365,7 +365,7 @@ def test_deactivated_accounts_get_no_reminders(alice: User, bob: User, venue: Ve
     assert Message.objects.filter(kind=Kind.REMINDER).count() == 1
 
 
-# --- Time zones ----------------------------------------------------------------------------------
+# --- Time zones -----------------------------------------------------------------------------------
 def test_a_venue_in_new_york_is_announced_in_new_york_time_to_a_person_from_berlin(
     bob: User,
 ) -> None:
