@@ -274,3 +274,21 @@ def test_deleting_an_account_removes_its_feedback_and_connections_but_not_the_no
     # The record that Carol missed the meetup is about Carol: it stays, without its reporter.
     (report,) = NoShowReport.objects.filter(reported=carol)
     assert report.reporter_id is None
+
+
+def test_staff_see_feedback_and_connections_but_cannot_edit_them(
+    alice: User, bob: User, carol: User
+) -> None:
+    event = met_and_connected(alice, bob, carol)
+    staff = WebClient()
+    staff.force_login(ProfileFactory(user__is_staff=True, user__is_superuser=True).user)
+
+    feedback = staff.get("/admin/events/feedback/").content.decode()
+    connections = staff.get("/admin/events/connection/").content.decode()
+    reports = staff.get("/admin/events/noshowreport/").content.decode()
+    add = staff.get("/admin/events/feedback/add/")
+
+    assert event.title in feedback
+    assert "alice@example.com" in connections
+    assert "carol@example.com" in reports
+    assert add.status_code == 403
