@@ -227,6 +227,9 @@ def test_who_did_not_go_names_nobody(
         ({"venue_rating": 0}, "venue_rating"),
         ({"meet_again": "everyone"}, "meet_again"),
         ({"attended": "maybe"}, "attended"),
+        ({"meet_again": [2**70]}, "meet_again"),
+        ({"no_show": [None]}, "no_show"),
+        ({"meet_again": list(range(1, 60))}, "meet_again"),
     ],
 )
 def test_malformed_bodies_are_400s_naming_the_field(
@@ -353,3 +356,12 @@ def test_a_pause_counts_afresh_and_does_not_stack(alice: User, bob: User) -> Non
     bob.profile.refresh_from_db()
     assert bob.profile.matching_paused_until == first_pause
     assert Message.objects.filter(user=bob, kind=Kind.MATCHING_PAUSED).count() == 1
+
+
+def test_a_body_that_is_not_an_object_is_a_400(
+    auth_client: Client, meetup: Event, bob: User
+) -> None:
+    response = auth_client(bob).post(url(meetup), [1, 2], format="json")
+
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
