@@ -36,6 +36,7 @@ from apps.events.models import Event, Feedback, Rsvp
 from apps.events.selectors import when_label
 from apps.events.selectors.reminders import DueReminder, reminders_due_between
 from apps.notifications.models import Kind, Message
+from apps.notifications.selectors import message_keys_existing
 from apps.notifications.services import Notice, messages_cancel, notify_many
 
 logger = logging.getLogger(__name__)
@@ -116,22 +117,31 @@ def reminders_schedule_due(*, now: datetime | None = None) -> ScheduleReport:
     after = now - timedelta(minutes=settings.REMINDERS_LATE_MINUTES)
     until = now + timedelta(minutes=settings.REMINDERS_AHEAD_MINUTES)
     due = reminders_due_between(after=after, until=until, now=now)
+    keys = [
+        reminder_key(
+            rsvp_id=reminder.rsvp_id,
+            hours=reminder.hours,
+            starts_at=reminder.starts_at,
+            venue_id=reminder.venue_id,
+            joined_at=reminder.joined_at,
+        )
+        for reminder in due
+    ]
+    # Each reminder stays in the window for many ticks: look up what earlier ticks wrote
+    # (index reads) instead of inserting it again (conflicting writes). A key written in
+    # between is still caught by notify_many's ON CONFLICT.
+    written_before = message_keys_existing(keys=keys)
     notices = [
         Notice(
             user_id=reminder.user_id,
             kind=Kind.REMINDER,
-            idempotency_key=reminder_key(
-                rsvp_id=reminder.rsvp_id,
-                hours=reminder.hours,
-                starts_at=reminder.starts_at,
-                venue_id=reminder.venue_id,
-                joined_at=reminder.joined_at,
-            ),
+            idempotency_key=key,
             context=reminder_context(reminder),
             url=event_url(reminder.event_id),
             due_at=reminder.due_at,
         )
-        for reminder in due
+        for reminder, key in zip(due, keys, strict=True)
+        if key not in written_before
     ]
     written = notify_many(notices=notices) if notices else []
     return ScheduleReport(due=len(due), written=len(written))
