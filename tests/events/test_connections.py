@@ -246,3 +246,19 @@ def test_two_people_answering_at_the_same_moment_still_connect(alice: User, bob:
 
     assert errors == []
     assert Connection.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_list_costs_the_same_few_queries_however_many_connections(
+    auth_client: Client, alice: User, django_assert_max_num_queries: Callable
+) -> None:
+    for n in range(12):
+        other = ProfileFactory(display_name=f"Person {n}").user
+        connect(meetup_of(alice, other, days_ago=20 - n), alice, other)
+    client = auth_client(alice)
+
+    # auth, blocks, the connections with people, venues and events, and the count
+    with django_assert_max_num_queries(6):
+        page = client.get("/api/v1/connections").json()
+
+    assert page["count"] == 12
