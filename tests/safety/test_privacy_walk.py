@@ -95,6 +95,15 @@ def world(settings: Settings) -> World:
         title="Board games at the café",
         interests=list(Interest.objects.filter(slug="board-games")),
     )
+    # A past meetup where the viewer and Bob both said "meet again": Bob's contact may show on
+    # /connections (and only there).
+    met_start = next_evening(-3, 17)
+    met = EventFactory(
+        organizer=bob, venue=venue, starts_at=met_start, ends_at=met_start + timedelta(hours=2)
+    )
+    going(met, viewer)
+    event_services.feedback_submit(event=met, user=viewer, attended=True, meet_again=[bob.pk])
+    event_services.feedback_submit(event=met, user=bob, attended=True, meet_again=[viewer.pk])
     notify(
         user=viewer,
         kind="event_changed",
@@ -187,6 +196,12 @@ def expand(path: str, values: dict[str, list[Any]]) -> list[str]:
     return urls
 
 
+def contact_problems(text: str, world: World, where: str) -> list[str]:
+    """Contact details (`profile.contact`) anywhere but on the connections endpoint and page."""
+    contacts = [person.profile.contact for person in world.others if person.profile.contact]
+    return [f"{where}: shows the contact {contact!r}" for contact in contacts if contact in text]
+
+
 def people_shown(body: Any, *, world: World) -> int:
     other_ids = {person.pk for person in world.others}
     return sum(
@@ -206,6 +221,8 @@ def test_no_api_response_leaks_another_persons_private_data(world: World, auth_c
             response = client.get(url, {"lat": 48.14, "lng": 11.58, "radius_km": 10})
             walked.append(url)
             assert response.status_code < 500, (url, response.status_code)
+            if operation not in CONTACT_ENDPOINTS:
+                problems += contact_problems(response.content.decode(), world, operation)
             if response.get("Content-Type", "").startswith(
                 ("application/json", "application/geo+json")
             ):
@@ -222,6 +239,7 @@ def test_no_api_response_leaks_another_persons_private_data(world: World, auth_c
     assert len(walked) >= len(operations)
     assert seen >= 4  # the walk did meet other people (attendees of both events, at least)
     assert {"/api/v1/events/{event_id}/attendees", "/api/v1/me/export"} <= set(operations)
+    assert "bob-on-signal" in client.get("/api/v1/connections").content.decode()
     assert problems == []
 
 
@@ -305,6 +323,8 @@ def test_no_web_page_leaks_another_persons_private_data(world: World, client: Cl
         assert response.status_code < 500, (url, response.status_code)
         body = response.content.decode(errors="replace")
         problems += [f"{url}: contains {s!r}" for s in world.forbidden_strings() if s in body]
+        if url != "/connections/":
+            problems += contact_problems(body, world, url)
         for person in world.others:
             birth = str(person.profile.birth_year)
             if re.search(rf"(?i)(born|birth|age)[^<]{{0,40}}{birth}", body):
