@@ -562,6 +562,38 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "GeoJSONFeatureCollectionTypeEnum": ["FeatureCollection"],
 }
 
+# --- events: reminders, feedback, connections (docs/adr/0050) ------------------------------
+# Reminders are written by a scan every REMINDERS_SCAN_SECONDS for what comes due within the
+# next REMINDERS_AHEAD_MINUTES (keep it well above the scan interval), each due exactly its
+# lead time before the start; one missed by up to REMINDERS_LATE_MINUTES (workers down) is
+# still sent, older ones are skipped.
+REMINDERS_SCAN_SECONDS = env.float("REMINDERS_SCAN_SECONDS", default=60.0)
+REMINDERS_AHEAD_MINUTES = env.int("REMINDERS_AHEAD_MINUTES", default=15)
+REMINDERS_LATE_MINUTES = env.int("REMINDERS_LATE_MINUTES", default=60)
+# Ended events become `completed`; each person who was going is asked for feedback this many
+# hours after the end (not for events that ended more than FEEDBACK_PROMPT_MAX_AGE_HOURS ago).
+EVENTS_COMPLETE_SCAN_SECONDS = env.float("EVENTS_COMPLETE_SCAN_SECONDS", default=300.0)
+EVENTS_COMPLETE_BATCH = env.int("EVENTS_COMPLETE_BATCH", default=500)
+FEEDBACK_PROMPT_DELAY_HOURS = env.float("FEEDBACK_PROMPT_DELAY_HOURS", default=3.0)
+FEEDBACK_PROMPT_MAX_AGE_HOURS = env.float("FEEDBACK_PROMPT_MAX_AGE_HOURS", default=48.0)
+# No-shows: NO_SHOW_LIMIT in NO_SHOW_WINDOW_DAYS pause suggestions for NO_SHOW_PAUSE_DAYS.
+NO_SHOW_LIMIT = env.int("NO_SHOW_LIMIT", default=3)
+NO_SHOW_WINDOW_DAYS = env.int("NO_SHOW_WINDOW_DAYS", default=90)
+NO_SHOW_PAUSE_DAYS = env.int("NO_SHOW_PAUSE_DAYS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "events-schedule-due-reminders": {
+        "task": "events.schedule_due_reminders",
+        "schedule": REMINDERS_SCAN_SECONDS,
+        "options": {"expire_seconds": max(REMINDERS_SCAN_SECONDS - 5, 5)},
+    },
+    "events-complete-ended": {
+        "task": "events.complete_ended_events",
+        "schedule": EVENTS_COMPLETE_SCAN_SECONDS,
+        "options": {"expire_seconds": max(EVENTS_COMPLETE_SCAN_SECONDS - 10, 10)},
+    },
+}
+
 # --- matching --------------------------------------------------------------------------------
 # Rounds (apps/matching): who meets whom, where and when. README: "Matching rounds".
 from celery.schedules import crontab  # noqa: E402

@@ -21,6 +21,7 @@ from apps.accounts.validation import (
     MAX_REMINDER_HOURS,
     MAX_REMINDERS,
 )
+from apps.core.api.schema import error_responses
 from apps.core.kinds import VenueKind
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
@@ -178,13 +179,29 @@ class VerifyEmailApi(APIView):
         return Response(self.Output({"email": address.email, "email_verified": True}).data)
 
 
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="Short-lived; send as `Authorization: Bearer …`.")
+    refresh = serializers.CharField(help_text="Long-lived; rotates on every refresh.")
+
+
 class TokenApi(TokenObtainPairView):
     """`{email, password}` → `{access, refresh}`. Unverified accounts may log in (ADR 0002)."""
 
     authentication_classes: list[type] = []
     throttle_scope = "auth_token"  # rates: settings.API_RATE_LIMITS
 
-    @extend_schema(operation_id="auth_token")
+    @extend_schema(
+        operation_id="auth_token",
+        responses={
+            200: TokenPairOutput,
+            **error_responses(
+                401,
+                403,
+                e401="Wrong email or password (`no_active_account`).",
+                e403="The account is suspended or banned (`account_suspended`, `account_banned`).",
+            ),
+        },
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 
@@ -195,7 +212,18 @@ class TokenRefreshApi(TokenRefreshView):
     authentication_classes: list[type] = []
     throttle_scope = "auth_token_refresh"  # rates: settings.API_RATE_LIMITS
 
-    @extend_schema(operation_id="auth_token_refresh")
+    @extend_schema(
+        operation_id="auth_token_refresh",
+        responses={
+            200: TokenPairOutput,
+            **error_responses(
+                401,
+                403,
+                e401="The refresh token is invalid, expired or revoked (`token_not_valid`).",
+                e403="The account is suspended or banned (`account_suspended`, `account_banned`).",
+            ),
+        },
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 

@@ -1,5 +1,6 @@
 """Writes on accounts and profiles. Web forms and API views both go through these."""
 
+from datetime import datetime
 from typing import Any
 
 from allauth.account import app_settings as allauth_settings
@@ -153,6 +154,14 @@ def profile_set_home(
     profile.area_label = area_label_at(lat=lat, lng=lng)
     profile.timezone = timezone_at(lat=lat, lng=lng)
     profile.save(update_fields=["home", "area_label", "timezone", "updated_at"])
+    return profile
+
+
+def profile_pause_matching(*, profile: Profile, until: datetime) -> Profile:
+    """No meetup suggestions for this person until `until` (no-shows, apps.events). The caller
+    holds the profile row (`select_for_update`) when it decided from counts."""
+    profile.matching_paused_until = until
+    profile.save(update_fields=["matching_paused_until", "updated_at"])
     return profile
 
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.events.models import CalendarFeed, Event, Rsvp
+from apps.events.models import CalendarFeed, Connection, Event, Feedback, NoShowReport, Rsvp
 
 
 class RsvpInline(admin.TabularInline):
@@ -50,3 +50,36 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     search_fields = ("user__email",)
     raw_id_fields = ("user",)
     exclude = ("token",)  # a secret: staff never need to see it
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What people said after meetups: evidence for moderators, never edited by staff."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    list_display = ("event", "user", "attended", "venue_rating", "created_at")
+    list_filter = ("attended", "venue_rating")
+    search_fields = ("event__title", "user__email")
+    raw_id_fields = ("event", "user")
+
+
+@admin.register(NoShowReport)
+class NoShowReportAdmin(ReadOnlyAdmin):
+    list_display = ("reported", "event", "reporter", "created_at")
+    search_fields = ("reported__email", "event__title")
+    raw_id_fields = ("event", "reporter", "reported")
+
+
+@admin.register(Connection)
+class ConnectionAdmin(ReadOnlyAdmin):
+    # Who is connected, not their contact details: staff have no need to see those here.
+    list_display = ("user_low", "user_high", "event", "created_at")
+    search_fields = ("user_low__email", "user_high__email")
+    raw_id_fields = ("user_low", "user_high", "event")

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from apps.events import api
+from apps.events.api import feedback as feedback_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("events", api.EventListApi.as_view(), name="events"),
@@ -10,6 +11,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "events/<int:event_id>/attendees", api.EventAttendeesApi.as_view(), name="event-attendees"
     ),
     path("events/<int:event_id>/ics", api.EventIcsApi.as_view(), name="event-ics"),
+    path(
+        "meetups/<int:event_id>/feedback",
+        feedback_api.MeetupFeedbackApi.as_view(),
+        name="meetup-feedback",
+    ),
+    path("connections", feedback_api.ConnectionListApi.as_view(), name="connections"),
     path("me/events", api.MyEventsApi.as_view(), name="me-events"),
     path("me/calendar-url", api.MyCalendarUrlApi.as_view(), name="me-calendar-url"),
     # Replaces the venues app's own detail route (matchup/urls.py lists events first).

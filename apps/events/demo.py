@@ -120,3 +120,47 @@ def seed_events(*, seed: int = 2026) -> dict[str, int]:
                 continue
             rsvps += 1
     return {"events": len(events), "rsvps": rsvps}
+
+
+@transaction.atomic
+def seed_after_meetups() -> dict[str, int]:
+    """Two matched meetups the demo account already went to: ten days ago (the demo account and
+    one of the others both said "meet again": a connection with a contact to see), and
+    yesterday (a feedback form still waiting for the demo account's answer)."""
+    demo = User.objects.get(email=DEMO_EMAIL)
+    people = list(
+        User.objects.filter(email__endswith="@demo.matchup.example", is_active=True)
+        .select_related("profile")
+        .order_by("pk")[:4]
+    )
+    cafes = list(venue_list_near(point=CENTRE, radius_km=2, kinds=["cafe"])[:2])
+    if len(people) < 4 or len(cafes) < 2:
+        return {"past_meetups": 0, "connections": 0}
+    zone = ZoneInfo("Europe/Berlin")
+    today = timezone.localtime(timezone.now(), zone).date()
+    meetups = []
+    for days_ago, venue, members, title in (
+        (10, cafes[0], [demo, people[0], people[1]], "Coffee and books"),
+        (1, cafes[1], [demo, people[2], people[3]], "Board games and tea"),
+    ):
+        start = datetime.combine(today - timedelta(days=days_ago), time(17, 0), tzinfo=zone)
+        meetups.append(
+            services.event_create_for_group(
+                venue=venue,
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                members=members,
+                title=title,
+            )
+        )
+    first, second = meetups
+    people[0].profile.contact = "Signal: +49 151 0000 0000 (demo)"
+    people[0].profile.save(update_fields=["contact", "updated_at"])
+    services.feedback_submit(event=first, user=people[0], attended=True, meet_again=[demo.pk])
+    services.feedback_submit(event=first, user=people[1], attended=True, venue_rating=4)
+    services.feedback_submit(
+        event=first, user=demo, attended=True, venue_rating=5, meet_again=[people[0].pk]
+    )
+    services.feedback_submit(event=second, user=people[2], attended=True, meet_again=[demo.pk])
+    services.events_complete_ended()
+    return {"past_meetups": len(meetups), "connections": 1}

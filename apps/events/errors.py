@@ -48,3 +48,18 @@ class OrganizerCannotLeave(Conflict):
 class CapacityBelowGoing(Conflict):
     code = "capacity_below_going"
     default_detail = "More people are already going than the new capacity allows."
+
+
+class NotAttendee(PermissionDenied):
+    code = "not_attendee"
+    default_detail = "Only people who were going to this event can give feedback on it."
+
+
+class FeedbackTooEarly(Conflict):
+    code = "feedback_too_early"
+    default_detail = "Feedback opens when the event starts."
+
+
+class FeedbackAlreadyGiven(Conflict):
+    code = "feedback_already_given"
+    default_detail = "You already gave feedback on this event; it cannot be changed."

@@ -152,3 +152,44 @@ class CancelEventForm(forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+RATING_CHOICES = [("", "No rating"), *((str(n), "★" * n + f" ({n} of 5)") for n in range(5, 0, -1))]
+
+
+class FeedbackForm(forms.Form):
+    """After a meetup. `people` are the others who were going, as `(id, display_name)`."""
+
+    attended = forms.TypedChoiceField(
+        label="Did you go?",
+        choices=[("yes", "Yes, I was there"), ("no", "No, I could not make it")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    venue_rating = forms.TypedChoiceField(
+        label="How was the place?",
+        choices=RATING_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    meet_again = forms.TypedMultipleChoiceField(
+        label="Whom would you like to meet again?",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="If they say the same about you, you both see each other's contact under "
+        "Connections. Nobody learns whom you chose otherwise.",
+    )
+    no_show = forms.TypedMultipleChoiceField(
+        label="Who did not come?",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only people who said they were going. This stays between you and MatchUp.",
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["meet_again"].choices = people
+        self.fields["no_show"].choices = people

@@ -166,6 +166,124 @@ class Rsvp(TimeStampedModel):
         return f"{self.user_id} → event {self.event_id}: {self.status}"
 
 
+class Feedback(TimeStampedModel):
+    """One person's answer after an event they were going to: once per person per event.
+
+    Whom they would meet again and whom they missed are rows of their own (`MeetAgain`,
+    `NoShowReport`), so that "both said yes" and "reported by several" are index lookups."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_feedback"
+    )
+    attended = models.BooleanField()
+    venue_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="feedback_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(venue_rating__isnull=True)
+                | (Q(venue_rating__gte=1) & Q(venue_rating__lte=5)),
+                name="feedback_venue_rating_1_to_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="feedback_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Feedback of {self.user_id} on event {self.event_id}"
+
+
+class MeetAgain(models.Model):
+    """`user` would meet `other` again, after `event`. Mutual pairs become a `Connection`."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user", "other"], name="meet_again_once"),
+            models.CheckConstraint(condition=~Q(user=F("other")), name="meet_again_not_self"),
+        ]
+        # The reverse question ("did they say it about me?") reads this index.
+        indexes = [models.Index(fields=["event", "other", "user"], name="meet_again_other_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} would meet {self.other_id} again (event {self.event_id})"
+
+
+class NoShowReport(models.Model):
+    """`reporter` says `reported` did not come to `event`. Counted once per reported person and
+    event, however many people reported it. The reporter is forgotten when their account goes
+    (the reported person's record stays: it is about them)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reported = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="no_show_reports"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "reporter", "reported"], name="no_show_report_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reporter=F("reported")), name="no_show_report_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["reported", "event"], name="no_show_reported_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} reported {self.reported_id} missing (event {self.event_id})"
+
+
+class ConnectionQuerySet(models.QuerySet["Connection"]):
+    def involving(self, user_id: int) -> "ConnectionQuerySet":
+        return self.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
+
+
+class Connection(TimeStampedModel):
+    """Two people who both said "meet again" about each other after the same event: each may
+    see the other's contact. One row per pair (`user_low` < `user_high`), made at the first
+    event where it became mutual (`event`)."""
+
+    user_low = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    user_high = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="connections")
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_low", "user_high"], name="connection_pair_once"),
+            models.CheckConstraint(
+                condition=Q(user_low__lt=F("user_high")), name="connection_pair_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["user_high", "user_low"], name="connection_high_idx")]
+
+    def __str__(self) -> str:
+        return f"Connection {self.user_low_id} ↔ {self.user_high_id}"
+
+    def other_id(self, user_id: int) -> int:
+        return self.user_high_id if self.user_low_id == user_id else self.user_low_id
+
+
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 

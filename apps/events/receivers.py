@@ -12,7 +12,8 @@ from django.dispatch import receiver
 from apps.accounts.models import User
 from apps.accounts.signals import export_requested, user_deleting
 from apps.events import services
-from apps.events.models import CalendarFeed, Event, Rsvp
+from apps.events.models import CalendarFeed, Event, NoShowReport, Rsvp
+from apps.events.selectors.feedback import connection_list_for, feedback_list_for
 from apps.safety.signals import user_banned, user_suspended
 
 MODERATION_REASON = "The organizer can no longer use MatchUp."
@@ -66,5 +67,40 @@ def export_events(sender: Any, user: User, **kwargs: Any) -> tuple[str, dict[str
                 for rsvp in rsvps
             ],
             "calendar_feed": {"exists": CalendarFeed.objects.filter(user=user).exists()},
+        },
+    )
+
+
+@receiver(export_requested, dispatch_uid="events_feedback_export")
+def export_feedback(sender: Any, user: User, **kwargs: Any) -> tuple[str, dict[str, Any]]:
+    """The feedback the person gave (whom they named, by id), their connections (the other
+    person's public name and where they met; their contact is theirs, not the exporter's), and
+    the meetups at which someone reported them missing (never who reported it)."""
+    missed = (
+        NoShowReport.objects.filter(reported=user)
+        .values_list("event_id", "event__starts_at")
+        .order_by("event__starts_at", "event_id")
+        .distinct()
+    )
+    return (
+        "after_meetups",
+        {
+            "feedback": feedback_list_for(user=user),
+            "connections": [
+                {
+                    "person": {"id": item.id, "display_name": item.display_name},
+                    "met_at": {
+                        "event_id": item.event_id,
+                        "venue": item.venue,
+                        "date": item.date.isoformat(),
+                    },
+                    "connected_at": item.connected_at.isoformat(),
+                }
+                for item in connection_list_for(user=user)
+            ],
+            "reported_missing_at": [
+                {"event_id": event_id, "starts_at": starts_at.isoformat()}
+                for event_id, starts_at in missed
+            ],
         },
     )

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from apps.events import views
+from apps.events.views import feedback
 
 app_name = "events"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -14,5 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("events/<int:event_id>/rsvp/", views.event_rsvp, name="rsvp"),
     path("events/<int:event_id>/rsvp/cancel/", views.event_rsvp_cancel, name="rsvp-cancel"),
     path("events/<int:event_id>/calendar.ics", views.event_ics, name="ics"),
+    path("events/<int:event_id>/feedback/", feedback.meetup_feedback, name="feedback"),
+    path("connections/", feedback.connections, name="connections"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

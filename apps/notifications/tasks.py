@@ -42,6 +42,7 @@ def send_deliveries_task(self: Any, delivery_ids: list[int]) -> dict[str, int]:
         "skipped": report.skipped,
         "retrying": report.retrying,
         "failed": report.failed,
+        "cancelled": report.cancelled,
     }
 
 

@@ -11,6 +11,7 @@ from apps.accounts.models import User
 from apps.events.models import Event
 from apps.notifications.models import Message
 from apps.venues.models import Venue
+from tests.celery_worker import real_worker  # noqa: F401  (fixture for the worker tests)
 from tests.factories.events import EventFactory, next_evening
 from tests.factories.venues import VenueFactory
 

@@ -10,14 +10,17 @@ from apps.notifications.services.devices import device_delete, device_register
 from apps.notifications.services.inbox import notifications_mark_read
 from apps.notifications.services.messages import (
     IdempotencyKeyReused,
+    Notice,
     channels_for,
     messages_cancel,
     notify,
+    notify_many,
 )
 
 __all__ = [
     "DispatchReport",
     "IdempotencyKeyReused",
+    "Notice",
     "SendReport",
     "channels_for",
     "deliveries_dispatch_due",
@@ -27,4 +30,5 @@ __all__ = [
     "messages_cancel",
     "notifications_mark_read",
     "notify",
+    "notify_many",
 ]

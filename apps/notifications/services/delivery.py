@@ -13,10 +13,15 @@ Exactly once per channel (docs/adr/0020):
   (Message-ID, push tag/collapse id) so the provider or the device drops the repeat.
 * A transient failure puts the row back to pending with a backoff in `due_at`; a permanent
   one fails it. Retries live in the database, never in a long broker countdown.
+* Kinds with a send-time guard (`apps.notifications.guards`: reminders, feedback prompts) are
+  checked right before sending: in-app inside the transaction that writes the rows (the guard
+  locks what cancelling locks), email and push before the first send of the batch and again
+  whenever the last check is older than SEND_CHECK_MAX_AGE. Stale ones are cancelled.
 """
 
 import logging
 import random
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -40,7 +45,8 @@ from apps.notifications.channels import (
 )
 from apps.notifications.channels.email import send_email
 from apps.notifications.channels.push import PushMessage, get_push_sender
-from apps.notifications.models import Channel, Delivery, Device, Notification
+from apps.notifications.guards import guarded_kinds, stale_message_ids
+from apps.notifications.models import Channel, Delivery, Device, Message, Notification
 from apps.notifications.rendering import (
     absolute_url,
     render_email,
@@ -51,6 +57,9 @@ from apps.notifications.rendering import (
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
 RENDER_ERRORS = (TemplateDoesNotExist, TemplateSyntaxError, ValueError, KeyError)
+# How stale a guard's answer may get while a batch of emails or pushes goes out one by one.
+SEND_CHECK_MAX_AGE = 1.0
+STALE_ERROR = "no longer relevant (checked at send time)"
 
 
 @dataclass
@@ -60,6 +69,7 @@ class SendReport:
     skipped: int = 0
     retrying: int = 0
     failed: int = 0
+    cancelled: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
@@ -127,6 +137,8 @@ class _Batch:
             self.report.sent += done
         elif status == Status.SKIPPED:
             self.report.skipped += done
+        elif status == Status.CANCELLED:
+            self.report.cancelled += done
         else:
             self.report.failed += done
         return done
@@ -148,6 +160,27 @@ class _Batch:
             last_error=str(error)[:500],
         )
         logger.info("delivery %s will be retried at %s: %s", delivery.pk, when, error)
+
+
+class _SendTimeCheck:
+    """Asks the guards about the messages of one channel still to send: on the first send, and
+    again once the last answer is older than SEND_CHECK_MAX_AGE (a slow provider)."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        kinds = guarded_kinds()
+        self.pending = {message.pk: message for message in messages if message.kind in kinds}
+        self.stale: set[int] = set()
+        self.checked_at: float | None = None
+
+    def is_stale(self, message: Message) -> bool:
+        if message.pk not in self.pending:
+            return False
+        now = time.monotonic()
+        if self.checked_at is None or now - self.checked_at > SEND_CHECK_MAX_AGE:
+            self.stale = stale_message_ids(self.pending.values())
+            self.checked_at = now
+        del self.pending[message.pk]
+        return message.pk in self.stale
 
 
 def deliveries_send(*, delivery_ids: Sequence[int], claimed_by: str | None = None) -> SendReport:
@@ -223,10 +256,18 @@ def _send_in_app(batch: _Batch, deliveries: list[Delivery]) -> None:
             )
         )
     batch.finish(broken, Status.FAILED, error="template could not be rendered")
+    kinds = guarded_kinds()
     with transaction.atomic():
+        guarded = [d.message for d in deliveries if d.message.kind in kinds]
+        # Checked under the guard's locks: a cancel commits before (stale) or after (sent).
+        stale = stale_message_ids(guarded, lock=True) if guarded else set()
+        stale_ids = [d.pk for d in deliveries if d.message_id in stale]
+        batch.finish(stale_ids, Status.CANCELLED, error=STALE_ERROR)
         # Unique per message: a row written by an earlier, interrupted attempt stays the one.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        batch.finish(_ids_of(deliveries, broken), Status.SENT)
+        Notification.objects.bulk_create(
+            [row for row in rows if row.message_id not in stale], ignore_conflicts=True
+        )
+        batch.finish(_ids_of(deliveries, [*broken, *stale_ids]), Status.SENT)
 
 
 def _ids_of(deliveries: list[Delivery], excluded: list[int]) -> list[int]:
@@ -237,10 +278,14 @@ def _ids_of(deliveries: list[Delivery], excluded: list[int]) -> list[int]:
 def _send_emails(batch: _Batch, deliveries: list[Delivery]) -> None:
     if not deliveries:
         return
+    check = _SendTimeCheck([delivery.message for delivery in deliveries])
     connection = get_connection(fail_silently=False)
     try:
         for delivery in deliveries:
             message = delivery.message
+            if check.is_stale(message):
+                batch.finish([delivery.pk], Status.CANCELLED, error=STALE_ERROR)
+                continue
             try:
                 content = render_email(
                     kind=message.kind, user=message.user, context=message.context, url=message.url
@@ -286,8 +331,12 @@ def _send_pushes(batch: _Batch, deliveries: list[Delivery]) -> None:
             batch.retry_later(delivery, TransientSendError(f"push sender unavailable: {exc}"))
         return
     devices = _devices_by_user({delivery.message.user_id for delivery in deliveries})
+    check = _SendTimeCheck([delivery.message for delivery in deliveries])
     for delivery in deliveries:
         message = delivery.message
+        if check.is_stale(message):
+            batch.finish([delivery.pk], Status.CANCELLED, error=STALE_ERROR)
+            continue
         targets = devices.get(message.user_id, [])
         if not targets:
             batch.finish([delivery.pk], Status.SKIPPED, error="no registered device")

@@ -2,12 +2,14 @@
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -99,6 +101,95 @@ def notify(
     if send_now:
         enqueue_after_commit([delivery.pk for delivery in deliveries])
     return message
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for `notify_many()`: the same arguments as `notify()`, by user id."""
+
+    user_id: int
+    kind: Kind | str
+    idempotency_key: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    url: str = ""
+    due_at: datetime | None = None
+
+
+NOTIFY_MANY_CHUNK = 1000
+
+
+def notify_many(*, notices: Sequence[Notice]) -> list[int]:
+    """`notify()` for many messages at once (periodic scans: reminders, feedback prompts).
+
+    Same promise: once per idempotency key (a key seen before is left exactly as it is, sent or
+    cancelled), on each person's chosen channels, written in the caller's transaction and sent
+    after commit when due (else by the periodic scan at `due_at`). Keys are inserted in sorted
+    order, so two overlapping scans wait for each other instead of deadlocking. Three queries per
+    chunk of NOTIFY_MANY_CHUNK notices whatever the size. Returns the ids of the new messages.
+    """
+    unique = {notice.idempotency_key: notice for notice in notices}
+    ordered = [unique[key] for key in sorted(unique)]
+    new_ids: list[int] = []
+    with transaction.atomic():
+        for start in range(0, len(ordered), NOTIFY_MANY_CHUNK):
+            new_ids += _notify_chunk(ordered[start : start + NOTIFY_MANY_CHUNK])
+    return new_ids
+
+
+def _notify_chunk(notices: list[Notice]) -> list[int]:
+    now = timezone.now()
+    users = User.objects.select_related("profile").in_bulk({n.user_id for n in notices})
+    notices = [notice for notice in notices if notice.user_id in users]
+    if not notices:
+        return []
+    dues = [notice.due_at or now for notice in notices]
+    table = Message._meta.db_table
+    # INSERT … ON CONFLICT DO NOTHING RETURNING: only the rows this call created come back, so
+    # a key written earlier (by a retried task, a second worker or a double beat tick) gets no
+    # new deliveries. (bulk_create(ignore_conflicts=True) cannot say which rows were new.)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (user_id, kind, idempotency_key, context, url, due_at, created_at)
+            SELECT u, k, i, c::jsonb, l, d, %s
+              FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
+                          %s::timestamptz[]) AS n(u, k, i, c, l, d)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id, idempotency_key
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [
+                now,
+                [notice.user_id for notice in notices],
+                [Kind(notice.kind).value for notice in notices],
+                [notice.idempotency_key for notice in notices],
+                [json.dumps(_json_context(notice.context)) for notice in notices],
+                [notice.url for notice in notices],
+                dues,
+            ],
+        )
+        created = {key: pk for pk, key in cursor.fetchall()}
+    deliveries: list[Delivery] = []
+    for notice, due in zip(notices, dues, strict=True):
+        message_id = created.get(notice.idempotency_key)
+        if message_id is None:
+            continue
+        send_now = due <= now
+        deliveries += [
+            Delivery(
+                message_id=message_id,
+                channel=channel,
+                due_at=due,
+                dispatched_at=now if send_now else None,
+            )
+            for channel in channels_for(users[notice.user_id])
+        ]
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries)
+        due_now = [delivery.pk for delivery in deliveries if delivery.dispatched_at is not None]
+        batch_size = settings.NOTIFICATIONS_BATCH_SIZE
+        for start in range(0, len(due_now), batch_size):
+            enqueue_after_commit(due_now[start : start + batch_size])
+    return list(created.values())
 
 
 def enqueue_after_commit(delivery_ids: list[int]) -> None:

@@ -15,6 +15,7 @@ DEMO_STEPS = [
     "apps.venues.demo.seed_venues",
     "apps.safety.demo.seed_safety",
     "apps.events.demo.seed_events",
+    "apps.events.demo.seed_after_meetups",
     "apps.matching.demo.seed_matching",
 ]
 

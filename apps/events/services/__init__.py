@@ -4,6 +4,10 @@ safe to call twice: a repeated join returns the same RSVP, a repeated cancel cha
 Seats: every write that changes who is going locks the event row first (`SELECT … FOR UPDATE`),
 so concurrent joins queue up on that lock and each sees the count the previous one left; the
 database's `going_count <= capacity` check is the last line of defence.
+
+Reminders (`services.reminders`) follow who is going; the writes here that take a seat away,
+cancel or move an event withdraw the pending ones under the same lock. Feedback, connections
+and no-shows live in `services.feedback`.
 """
 
 from collections.abc import Iterable, Sequence
@@ -34,6 +38,12 @@ from apps.events.models import (
     Rsvp,
     new_feed_token,
 )
+from apps.events.services.feedback import FeedbackResult as FeedbackResult
+from apps.events.services.feedback import feedback_submit as feedback_submit
+from apps.events.services.feedback import no_shows_apply as no_shows_apply
+from apps.events.services.reminders import events_complete_ended as events_complete_ended
+from apps.events.services.reminders import reminders_cancel
+from apps.events.services.reminders import reminders_schedule_due as reminders_schedule_due
 from apps.notifications.models import Kind
 from apps.notifications.services import notify
 from apps.safety.selectors import is_blocked_between
@@ -312,6 +322,13 @@ def event_update(
     if not changes:
         return event
 
+    if (new_starts, new_venue.pk) != (event.starts_at, event.venue_id):
+        # Reminders name the start and the place: the old ones go, the scan writes new ones.
+        reminders_cancel(
+            rsvps=Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING),
+            starts_at=event.starts_at,
+            venue_id=event.venue_id,
+        )
     event.title, event.description, event.venue = new_title, new_description, new_venue
     event.starts_at, event.ends_at, event.capacity = new_starts, new_ends, new_capacity
     event.sequence += 1
@@ -342,6 +359,11 @@ def event_cancel(*, event: Event, user: User | None, reason: str = "") -> Event:
     now = timezone.now()
     if event.starts_at <= now or event.status == Event.Status.COMPLETED:
         raise EventPast()
+    reminders_cancel(
+        rsvps=Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING),
+        starts_at=event.starts_at,
+        venue_id=event.venue_id,
+    )
     event.status = Event.Status.CANCELLED
     event.cancelled_at = now
     event.cancel_reason = (reason or "").strip()[:300]
@@ -520,6 +542,8 @@ def rsvp_cancel(*, event: Event, user: User) -> Rsvp | None:
 
 def _drop(event: Event, rsvp: Rsvp, *, now: datetime) -> Rsvp:
     was_going = rsvp.status == Rsvp.Status.GOING
+    if was_going:
+        reminders_cancel(rsvps=[rsvp], starts_at=event.starts_at, venue_id=event.venue_id)
     rsvp.status = Rsvp.Status.CANCELLED
     rsvp.cancelled_at = now
     rsvp.save(update_fields=["status", "cancelled_at", "updated_at"])

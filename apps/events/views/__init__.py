@@ -24,6 +24,7 @@ from apps.events import calendars, selectors, services
 from apps.events.api import calendar_feed_url, ics_response, zone_of
 from apps.events.forms import RADIUS_CHOICES, CancelEventForm, EventForm, NearMeForm
 from apps.events.models import CalendarFeed, Event, Rsvp
+from apps.events.selectors.feedback import feedback_status_for
 from apps.safety.selectors import blocked_user_ids
 from apps.venues.models import Venue
 from apps.venues.selectors import SphereDistance, venue_list_near, venue_local_time
@@ -211,6 +212,12 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "position": services.rsvp_position(rsvp) if active and rsvp else None,
         "is_organizer": viewer is not None and event.organizer_id == viewer.pk,
         "has_started": event.starts_at <= now,
+        # "open" / "given" once it started, for people who were going; else None.
+        "feedback_state": (
+            feedback_status_for(user=viewer, event_ids=[event.pk]).get(event.pk)
+            if viewer is not None and rsvp is not None and event.starts_at <= now
+            else None
+        ),
         "is_open": event.status == Event.Status.SCHEDULED and event.starts_at > now,
         "map_data": {
             "lat": event.venue.location.y,
@@ -390,8 +397,10 @@ def my_events(request: HttpRequest) -> HttpResponse:
     feed = services.calendar_feed_get_or_create(user=user)
     upcoming = list(selectors.events_for_user(user=user, when="upcoming")[:100])
     past = list(selectors.events_for_user(user=user, when="past")[:50])
+    feedback = feedback_status_for(user=user, event_ids=[event.pk for event in past])
     for event in [*upcoming, *past]:
         event.local_start = venue_local_time(event.venue, event.starts_at)  # type: ignore[attr-defined]
+        event.feedback_state = feedback.get(event.pk)  # type: ignore[attr-defined]
     url = calendar_feed_url(request, feed)
     context = {
         "upcoming": upcoming,

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Interest, Profile, User
 from apps.events.errors import EventNotFound
-from apps.events.models import Event, Rsvp
+from apps.events.models import Connection, Event, Rsvp
 from apps.safety.selectors import blocked_user_ids, public_person
 from apps.venues.selectors import SphereDistance, WithinSphere
 
@@ -378,14 +378,24 @@ def venue_upcoming_events(
     return rows
 
 
+def connected_pairs_among(user_ids: list[int]) -> set[tuple[int, int]]:
+    """Every pair `(low, high)` within `user_ids` with a `Connection` (one query)."""
+    if len(user_ids) < 2:
+        return set()
+    return set(
+        Connection.objects.filter(user_low_id__in=user_ids, user_high_id__in=user_ids).values_list(
+            "user_low_id", "user_high_id"
+        )
+    )
+
+
 def pairs_met_recently(
     *, user_ids: Iterable[int], since: datetime, now: datetime | None = None
 ) -> set[tuple[int, int]]:
     """Pairs `(a, b)` with a < b among `user_ids` who were both going to the same event that
     started between `since` and `now` and was not cancelled: the matching engine does not put
-    them together again so soon.
-
-    (The feedback work narrows this: people who both said "I'd meet again" are left out.)
+    them together again so soon. Pairs who both said "meet again" (a `Connection`) are left
+    out: meeting again is what they asked for.
     """
     ids = list(set(user_ids))
     if not ids:
@@ -404,4 +414,6 @@ def pairs_met_recently(
     for members in attendees.values():
         members.sort()
         pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    if pairs:
+        pairs -= connected_pairs_among(sorted({user_id for pair in pairs for user_id in pair}))
     return pairs
