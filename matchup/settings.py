@@ -593,3 +593,50 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expire_seconds": max(EVENTS_COMPLETE_SCAN_SECONDS - 10, 10)},
     },
 }
+
+# --- matching --------------------------------------------------------------------------------
+# Rounds (apps/matching): who meets whom, where and when. README: "Matching rounds".
+from celery.schedules import crontab  # noqa: E402
+
+# A round's window: slots of MATCHING_SLOT_HOURS starting every MATCHING_SLOT_STEP_MINUTES,
+# over MATCHING_WINDOW_DAYS, from the first full hour MATCHING_WINDOW_LEAD_HOURS ahead (time to
+# answer plus a margin, so every proposal leaves a full day to answer).
+MATCHING_WINDOW_DAYS = env.int("MATCHING_WINDOW_DAYS", default=7)
+MATCHING_WINDOW_LEAD_HOURS = env.int("MATCHING_WINDOW_LEAD_HOURS", default=26)
+MATCHING_SLOT_HOURS = env.float("MATCHING_SLOT_HOURS", default=2.0)
+MATCHING_SLOT_STEP_MINUTES = env.int("MATCHING_SLOT_STEP_MINUTES", default=60)
+# Answers: respond_by = min(proposal + MATCHING_RESPOND_HOURS,
+# start - MATCHING_RESPOND_MARGIN_HOURS); a reminder goes MATCHING_REMIND_HOURS before
+# respond_by to those who have not answered.
+MATCHING_RESPOND_HOURS = env.int("MATCHING_RESPOND_HOURS", default=24)
+MATCHING_RESPOND_MARGIN_HOURS = env.int("MATCHING_RESPOND_MARGIN_HOURS", default=2)
+MATCHING_REMIND_HOURS = env.int("MATCHING_REMIND_HOURS", default=4)
+# People who met in the last weeks are not grouped again (unless both asked to meet again).
+MATCHING_RECENTLY_MET_WEEKS = env.int("MATCHING_RECENTLY_MET_WEEKS", default=8)
+MATCHING_MAX_GROUPS_PER_VENUE_SLOT = env.int("MATCHING_MAX_GROUPS_PER_VENUE_SLOT", default=1)
+# People per cell (one Celery task each); 0 = the engine's default (1,200).
+MATCHING_MAX_CELL_SIZE = env.int("MATCHING_MAX_CELL_SIZE", default=0)
+# A running round is held this long; a run that died is then failed by the scan.
+MATCHING_ROUND_LEASE_MINUTES = env.int("MATCHING_ROUND_LEASE_MINUTES", default=60)
+MATCHING_TASK_SOFT_TIME_LIMIT = env.int("MATCHING_TASK_SOFT_TIME_LIMIT", default=25 * 60)
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "matching.*": {"queue": "matching"},
+}
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "matching-rounds": {
+        "task": "matching.schedule_rounds",
+        # Daily; rounds for the window starting MATCHING_WINDOW_LEAD_HOURS later.
+        "schedule": crontab(
+            minute=env.int("MATCHING_ROUND_MINUTE", default=0),
+            hour=env.str("MATCHING_ROUND_HOURS_UTC", default="6"),
+        ),
+        "options": {"queue": "matching", "expire_seconds": 3600},
+    },
+    "matching-scan": {
+        "task": "matching.scan",
+        "schedule": timedelta(minutes=env.int("MATCHING_SCAN_MINUTES", default=5)),
+        "options": {"queue": "matching", "expire_seconds": 240},
+    },
+}

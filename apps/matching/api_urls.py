@@ -1,3 +1,17 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.matching import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("suggestions", api.SuggestionListApi.as_view(), name="suggestions"),
+    path(
+        "suggestions/<int:suggestion_id>/accept",
+        api.SuggestionAcceptApi.as_view(),
+        name="suggestion-accept",
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/decline",
+        api.SuggestionDeclineApi.as_view(),
+        name="suggestion-decline",
+    ),
+]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts import selectors as account_selectors
 from apps.core.errors import NotFound
 from apps.events import selectors as event_selectors
+from apps.matching import selectors as matching_selectors
 from apps.venues import selectors as venue_selectors
 
 
@@ -29,6 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "profile": profile,
         "email_verified": account_selectors.user_email_verified(user=request.user),
+        "pending_suggestions": matching_selectors.pending_count_for(
+            user=request.user  # type: ignore[arg-type]
+        ),
     }
     return render(request, "web/home.html", context)
 

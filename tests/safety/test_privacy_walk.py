@@ -28,6 +28,7 @@ from apps.notifications.services import notify
 from apps.safety import services as safety_services
 from tests.factories.accounts import ProfileFactory
 from tests.factories.events import EventFactory, going, next_evening
+from tests.factories.matching import suggestion as matching_suggestion
 from tests.factories.venues import VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,7 @@ class World:
     public_event: Event
     private_meetup: Event
     venue_id: int
+    suggestion_id: int = 0
 
     def forbidden_numbers(self) -> list[float]:
         return [n for person in self.others for n in (person.profile.home.y, person.profile.home.x)]
@@ -104,6 +106,8 @@ def world(settings: Settings) -> World:
     going(met, viewer)
     event_services.feedback_submit(event=met, user=viewer, attended=True, meet_again=[bob.pk])
     event_services.feedback_submit(event=met, user=bob, attended=True, meet_again=[viewer.pk])
+    # A matching proposal for the viewer, Bob and Carol (members shown to each other).
+    proposal = matching_suggestion([viewer, bob, carol], venue=venue)
     notify(
         user=viewer,
         kind="event_changed",
@@ -116,6 +120,7 @@ def world(settings: Settings) -> World:
         public_event=public_event,
         private_meetup=private_meetup,
         venue_id=venue.pk,
+        suggestion_id=proposal.pk,
     )
 
 
@@ -238,7 +243,11 @@ def test_no_api_response_leaks_another_persons_private_data(world: World, auth_c
 
     assert len(walked) >= len(operations)
     assert seen >= 4  # the walk did meet other people (attendees of both events, at least)
-    assert {"/api/v1/events/{event_id}/attendees", "/api/v1/me/export"} <= set(operations)
+    assert {
+        "/api/v1/events/{event_id}/attendees",
+        "/api/v1/me/export",
+        "/api/v1/suggestions",
+    } <= set(operations)
     assert "bob-on-signal" in client.get("/api/v1/connections").content.decode()
     assert problems == []
 
@@ -279,6 +288,7 @@ def page_args(world: World) -> dict[str, list[Any]]:
     return {
         "event_id": [world.public_event.pk, world.private_meetup.pk],
         "venue_id": [world.venue_id],
+        "suggestion_id": [world.suggestion_id],
     }
 
 

@@ -435,6 +435,34 @@ def event_create_for_group(
     return event
 
 
+@transaction.atomic
+def meetup_member_add(*, event: Event, user: User) -> Rsvp:
+    """Seat one more member in a private meetup made by matching (someone of the group who
+    accepted after it was confirmed): the capacity grows by one, so nobody else loses a seat.
+    The caller checked that the person belongs to the group. Idempotent: a member already going
+    keeps their seat. 409 `event_cancelled` / `event_past` as for any RSVP."""
+    event = _lock(event)
+    if not event.is_private or event.organizer_id is not None:
+        raise _field_error("event", "Only matched meetups take members this way.", "invalid")
+    if event.status == Event.Status.CANCELLED:
+        raise EventCancelled()
+    now = timezone.now()
+    if event.starts_at <= now or event.status == Event.Status.COMPLETED:
+        raise EventPast()
+    rsvp = Rsvp.objects.filter(event=event, user=user).first()
+    if rsvp is not None and rsvp.status == Rsvp.Status.GOING:
+        return rsvp
+    event.capacity = min(MAX_CAPACITY, max(event.capacity, event.going_count + 1))
+    event.going_count += 1
+    event.save(update_fields=["capacity", "going_count", "updated_at"])
+    if rsvp is None:
+        return Rsvp.objects.create(event=event, user=user, status=Rsvp.Status.GOING, joined_at=now)
+    rsvp.status, rsvp.joined_at = Rsvp.Status.GOING, now
+    rsvp.waitlisted_at = rsvp.cancelled_at = None
+    rsvp.save()
+    return rsvp
+
+
 # --- RSVPs ----------------------------------------------------------------------------------
 def rsvp_position(rsvp: Rsvp) -> int | None:
     """1-based place on the waitlist, None when not waitlisted."""

@@ -16,6 +16,7 @@ DEMO_STEPS = [
     "apps.safety.demo.seed_safety",
     "apps.events.demo.seed_events",
     "apps.events.demo.seed_after_meetups",
+    "apps.matching.demo.seed_matching",
 ]
 
 
