@@ -1,6 +1,6 @@
 """Safety selectors and the per-request account check, timed on the local database.
 
-Run: `.venv/bin/python tests/bench/safety_bench.py` (inside a transaction that is rolled back,
+Run: `.venv/bin/python tests/bench/bench_safety.py` (inside a transaction that is rolled back,
 so the database is left as it was). Prints a table of median times.
 """
 
