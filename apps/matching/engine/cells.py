@@ -32,6 +32,7 @@ import numpy as np
 from .assign import assign_venues
 from .edges import build_edges
 from .geometry import chord_to_km, km_to_chord, project_km, to_xyz
+from .pairs import best_pairs
 from .population import F64, I64, Population, VenueIndex, resolved_weights, vocabularies
 from .solver import CellSolver
 from .types import (
@@ -300,7 +301,60 @@ def merge_cells(
             kept = [g for g in groups if g[0] not in touched]
             repaired = [g for part in _map(solve_chunk, chunks, workers) for g in part]
             groups = kept + repaired
+    if problem.params.region_pairs:
+        groups = rematch_pairs(problem, plan, groups, workers=workers)
     return finish(problem, plan, groups, seconds=time.perf_counter() - started)
+
+
+def rematch_pairs(
+    problem: MatchProblem,
+    plan: CellPlan,
+    groups: Sequence[tuple[int, ...]],
+    *,
+    workers: int = 1,
+) -> list[tuple[int, ...]]:
+    """Re-pair everyone who accepts pairs and is free or in a pair, across cell borders
+    (`pairs.best_pairs`), in pieces of at most `params.pair_region_size` people; groups of 3+
+    are kept. Never lowers the objective."""
+    people = {c.user_id: c for c in problem.candidates}
+    in_groups = {u for g in groups if len(g) > 2 for u in g}
+    pool = [u for u in sorted(people) if people[u].can_pair and u not in in_groups]
+    if len(pool) < 2:
+        return list(groups)
+    xy = project_km(
+        np.array([people[u].lat for u in pool]),
+        np.array([people[u].lng for u in pool]),
+        plan.origin,
+    )
+    pieces: list[I64] = []
+    _chunk_units(
+        xy,
+        np.ones(len(pool), dtype=np.int64),
+        np.arange(len(pool)),
+        problem.params.pair_region_size,
+        pieces,
+    )
+    piece_of = {pool[k]: p for p, piece in enumerate(pieces) for k in piece.tolist()}
+    pairs = [g for g in groups if len(g) == 2]
+    # A pair cut apart by the pieces (rare: pieces are cut between people) stays as it is.
+    split = {u for g in pairs if piece_of[g[0]] != piece_of[g[1]] for u in g}
+    jobs = []
+    for p, piece in enumerate(pieces):
+        members = [pool[k] for k in piece.tolist() if pool[k] not in split]
+        warm = tuple(g for g in pairs if piece_of[g[0]] == p and g[0] not in split)
+        jobs.append((sub_problem(problem, members, plan.interest_weights, people), warm))
+    solved = _map(_pairs_of_piece, jobs, workers)
+    kept = [g for g in groups if len(g) > 2 or g[0] in split]
+    return kept + [pair for part in solved for pair in part]
+
+
+def _pairs_of_piece(job: tuple[MatchProblem, tuple[tuple[int, ...], ...]]) -> list[tuple[int, ...]]:
+    problem, warm = job
+    pop, venues = _prepare(problem)
+    local = [(pop.index[a], pop.index[b]) for a, b in warm]
+    found = best_pairs(pop, venues, problem.objective, problem.params, local)
+    uid = pop.user_ids
+    return [(int(uid[a]), int(uid[b])) for a, b in found]
 
 
 def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:

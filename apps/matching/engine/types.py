@@ -127,6 +127,10 @@ class EngineParams:
     # along turned lines.
     border_band_factor: float = 1.5
     repair_passes: int = 1
+    # Region-wide pair re-matching after the cells (pairs.py), in pieces of at most this many
+    # people solved independently.
+    region_pairs: bool = True
+    pair_region_size: int = 30_000
 
 
 @dataclass(frozen=True, slots=True)
