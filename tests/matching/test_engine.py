@@ -173,6 +173,24 @@ def test_each_venue_takes_at_most_the_configured_number_of_groups_per_slot() -> 
     assert len(solve(problem(people, one_venue, capacity=2)).groups) == 2
 
 
+def test_a_full_venue_slot_is_freed_when_its_group_can_move_to_another_venue() -> None:
+    # The jazz fans (served first: two shared interests) prefer A but can also reach B; the
+    # chess players can reach only A. Both pairs meet: the jazz fans move to B.
+    jazz = [
+        person(1, 0.5, interest_ids=frozenset({1, 2})),
+        person(2, 0.7, interest_ids=frozenset({1, 2})),
+    ]
+    chess = [
+        person(3, -3.0, interest_ids=frozenset({3}), max_travel_km=3.2),
+        person(4, -2.6, interest_ids=frozenset({3}), max_travel_km=3.2),
+    ]
+    a, b = venue(10, 0.0, open_slots=frozenset({0})), venue(20, 1.5, open_slots=frozenset({0}))
+
+    result = solve(problem(jazz + chess, [a, b], capacity=1))
+
+    assert {g.member_ids: g.venue_id for g in result.groups} == {(1, 2): 20, (3, 4): 10}
+
+
 def test_group_only_people_wait_for_a_third() -> None:
     two = [person(1, 0.0, group_size="group"), person(2, 0.3, group_size="group")]
     three = [*two, person(3, 0.6, group_size="any")]

@@ -10,7 +10,7 @@ venue-slot has room is dropped (its members stay free for the next round).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -59,56 +59,165 @@ def assign_venues(
     used: dict[tuple[int, int], int] | None = None,
 ) -> tuple[list[Group], list[tuple[int, ...]]]:
     """Groups (local indices) to `Group`s with venue, slot, trips and explanation; and the
-    groups that found no room. `used` counts groups per (venue id, slot) and is updated."""
+    groups that found no room. `used` counts groups per (venue id, slot) and is updated.
+
+    A group that finds every usable venue-slot full may take one from a group placed earlier
+    in this call when that group can move to another venue-slot with room and the total score
+    rises (one ejection step; the moved group's trip grows a little, the newcomer is matched
+    instead of dropped)."""
     prepared = []
     for members in groups:
         ms = tuple(sorted(members))
         value, free, kinds, ints = group_terms(pop, ms, objective)
-        prepared.append((ms, value, free, kinds, ints))
-    # Best first; the key is a pure function of the input, so the order is deterministic.
-    prepared.sort(key=lambda g: (-g[1], tuple(pop.user_ids[m] for m in g[0])))
-    used = {} if used is None else used
-    out: list[Group] = []
-    dropped: list[tuple[int, ...]] = []
-    for ms, value, free, kinds, ints in prepared:
-        idx = np.array(ms, dtype=np.int64)
-        xyz = pop.xyz[idx]
-        chosen: tuple[int, int, float] | None = None
-        for trip_chord, v in ranked_venues(venues, xyz, pop.reach[idx], free, kinds):
-            slots = free & venues.open[v]
-            while slots:
-                low = slots & -slots
-                slot = low.bit_length() - 1
-                if used.get((int(venues.venue_ids[v]), slot), 0) < capacity:
-                    chosen = (v, slot, trip_chord)
-                    break
-                slots ^= low
-            if chosen is not None:
-                break
-        if chosen is None:
-            dropped.append(ms)
-            continue
-        v, slot, trip_chord = chosen
-        key = (int(venues.venue_ids[v]), slot)
-        used[key] = used.get(key, 0) + 1
-        trips = np.linalg.norm(xyz - venues.xyz[v], axis=1)
-        trip_km = tuple(round(_km(float(c)), 3) for c in trips)
-        score = value - objective.travel_per_km * len(ms) * _km(trip_chord)
-        shared = _shared(pop, ints)
-        member_ids = tuple(int(pop.user_ids[m]) for m in ms)
-        out.append(
-            Group(
-                member_ids=member_ids,
-                venue_id=int(venues.venue_ids[v]),
-                slot=slot,
-                score=round(float(score), 6),
-                shared_interest_ids=shared,
-                trip_km=trip_km,
-                explanation=explain(shared, trip_km, interest_names),
-            )
+        prepared.append(
+            _Placing(ms, value, free, kinds, ints, pop.xyz[np.array(ms)], pop.reach[np.array(ms)])
         )
+    # Best first; the key is a pure function of the input, so the order is deterministic.
+    prepared.sort(key=lambda g: (-g.value, tuple(pop.user_ids[m] for m in g.members)))
+    used = {} if used is None else used
+    board = _Board(venues, objective, capacity, used)
+    dropped: list[tuple[int, ...]] = []
+    for g in prepared:
+        spot = board.first_room(g)
+        if spot is None and not board.eject_for(g):
+            dropped.append(g.members)
+        elif spot is not None:
+            board.place(g, spot)
+    out = [_to_group(pop, venues, objective, g, interest_names) for g in board.placed]
     out.sort(key=lambda g: g.member_ids)
     return out, dropped
+
+
+_NOWHERE = (-1, -1, math.inf)
+_EJECT_VENUES = 8  # a dropped group looks at its nearest usable venues only
+
+
+class _Placing:
+    """A group being given a venue-slot (`spot`: venue index, slot, farthest trip chord)."""
+
+    __slots__ = ("free", "ints", "kinds", "members", "reach", "spot", "value", "xyz")
+
+    def __init__(
+        self,
+        members: tuple[int, ...],
+        value: float,
+        free: int,
+        kinds: int,
+        ints: int,
+        xyz: np.ndarray,
+        reach: np.ndarray,
+    ) -> None:
+        self.members, self.value, self.free, self.kinds, self.ints = (
+            members,
+            value,
+            free,
+            kinds,
+            ints,
+        )
+        self.xyz, self.reach = xyz, reach
+        self.spot = _NOWHERE
+
+
+class _Board:
+    """Venue-slots taken so far (`used`, shared with the caller) and who took them here."""
+
+    def __init__(
+        self,
+        venues: VenueIndex,
+        objective: Objective,
+        capacity: int,
+        used: dict[tuple[int, int], int],
+    ) -> None:
+        self.venues, self.objective, self.capacity, self.used = venues, objective, capacity, used
+        self.placed: list[_Placing] = []
+        self.at: dict[tuple[int, int], list[_Placing]] = {}
+
+    def key(self, v: int, slot: int) -> tuple[int, int]:
+        return int(self.venues.venue_ids[v]), slot
+
+    def spots(self, g: _Placing) -> Iterator[tuple[int, int, float]]:
+        """Usable (venue, slot, trip) of g, nearest venue first, earliest slot first."""
+        for trip_chord, v in ranked_venues(self.venues, g.xyz, g.reach, g.free, g.kinds):
+            slots = g.free & self.venues.open[v]
+            while slots:
+                low = slots & -slots
+                yield v, low.bit_length() - 1, trip_chord
+                slots ^= low
+
+    def first_room(
+        self, g: _Placing, skip: tuple[int, int] | None = None
+    ) -> tuple[int, int, float] | None:
+        for v, slot, trip in self.spots(g):
+            key = self.key(v, slot)
+            if key != skip and self.used.get(key, 0) < self.capacity:
+                return v, slot, trip
+        return None
+
+    def score(self, g: _Placing, trip_chord: float) -> float:
+        return g.value - self.objective.travel_per_km * len(g.members) * _km(trip_chord)
+
+    def place(self, g: _Placing, spot: tuple[int, int, float]) -> None:
+        key = self.key(spot[0], spot[1])
+        self.used[key] = self.used.get(key, 0) + 1
+        self.at.setdefault(key, []).append(g)
+        if g.spot is _NOWHERE:
+            self.placed.append(g)
+        g.spot = spot
+
+    def unplace(self, g: _Placing) -> None:
+        key = self.key(g.spot[0], g.spot[1])
+        self.used[key] -= 1
+        self.at[key].remove(g)
+
+    def eject_for(self, g: _Placing) -> bool:
+        """Take a full venue-slot from a group that can move elsewhere, if the total gains."""
+        best: tuple[float, _Placing, tuple[int, int, float], tuple[int, int, float]] | None = None
+        venues_seen: set[int] = set()
+        for v, slot, trip in self.spots(g):
+            venues_seen.add(v)
+            if len(venues_seen) > _EJECT_VENUES:
+                break
+            key = self.key(v, slot)
+            gain_g = self.score(g, trip)
+            if gain_g <= 0 or (best is not None and gain_g <= best[0]):
+                continue
+            for h in self.at.get(key, ()):
+                alt = self.first_room(h, skip=key)
+                if alt is None:
+                    continue
+                gain = gain_g - (self.score(h, h.spot[2]) - self.score(h, alt[2]))
+                if gain > 1e-9 and (best is None or gain > best[0]):
+                    best = (gain, h, alt, (v, slot, trip))
+        if best is None:
+            return False
+        _, h, alt, spot = best
+        self.unplace(h)
+        self.place(h, alt)
+        self.place(g, spot)
+        return True
+
+
+def _to_group(
+    pop: Population,
+    venues: VenueIndex,
+    objective: Objective,
+    g: _Placing,
+    interest_names: Mapping[int, str] | None,
+) -> Group:
+    v, slot, trip_chord = g.spot
+    trips = np.linalg.norm(g.xyz - venues.xyz[v], axis=1)
+    trip_km = tuple(round(_km(float(c)), 3) for c in trips)
+    score = g.value - objective.travel_per_km * len(g.members) * _km(trip_chord)
+    shared = _shared(pop, g.ints)
+    return Group(
+        member_ids=tuple(int(pop.user_ids[m]) for m in g.members),
+        venue_id=int(venues.venue_ids[v]),
+        slot=slot,
+        score=round(float(score), 6),
+        shared_interest_ids=shared,
+        trip_km=trip_km,
+        explanation=explain(shared, trip_km, interest_names),
+    )
 
 
 def _shared(pop: Population, ints: int) -> tuple[int, ...]:
