@@ -25,12 +25,14 @@ lowers the objective.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import rustworkx as rx
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .edges import Edges, build_edges, exact_weights
+from .edges import build_edges, exact_weights
 from .population import F64, I64, Population, VenueIndex
 from .types import EngineParams, Objective
 
@@ -54,27 +56,38 @@ def best_pairs(
     edges = build_edges(pop, objective, params, extra=warm)
     if not len(edges):
         return warm
-    weights = _LazyWeights(pop, venues, objective, edges)
+    weights = _Weights(
+        pop.n,
+        edges.i,
+        edges.j,
+        edges.weight,
+        lambda which: exact_weights(pop, venues, objective, edges, which),
+    )
     warm_idx = weights.index_of(np.array([a * pop.n + b for a, b in warm], dtype=np.int64))
     weights.make_exact(warm_idx)
     weights.make_exact(_top_per_node(edges.i, edges.j, edges.weight, _EXACT_UP_FRONT))
     warm_total = float(weights.w[warm_idx].sum()) if len(warm_idx) else 0.0
 
-    sigma = _assignment(pop.n, edges, weights)
-    pairs, loose = _round(sigma, edges, weights)
-    pairs = _settle(pop.n, pairs, loose, edges, weights)
+    pairs = _solve(pop.n, weights)
     total = float(weights.w[weights.index_of(_keys(pop.n, pairs))].sum()) if pairs else 0.0
     return pairs if total > warm_total + 1e-9 else warm
 
 
-class _LazyWeights:
-    """Pair scores of the candidate edges: optimistic until made exact (-inf: no venue)."""
+def _solve(n: int, weights: _Weights) -> list[tuple[int, int]]:
+    sigma = _assignment(n, weights)
+    pairs, loose = _round(sigma, weights)
+    return _settle(n, pairs, loose, weights)
 
-    def __init__(self, pop: Population, venues: VenueIndex, objective: Objective, e: Edges):
-        self.pop, self.venues, self.objective, self.edges = pop, venues, objective, e
-        self.w = e.weight.copy()
-        self.exact = np.zeros(len(e), dtype=bool)
-        self.keys = e.i * pop.n + e.j
+
+class _Weights:
+    """Edge weights: optimistic until made exact by `evaluate` (-inf: no venue)."""
+
+    def __init__(self, n: int, i: I64, j: I64, w: F64, evaluate: Callable[[I64], F64]) -> None:
+        self.i, self.j = i, j
+        self.w = np.array(w, dtype=np.float64)
+        self.evaluate = evaluate
+        self.exact = np.zeros(len(i), dtype=bool)
+        self.keys = i * n + j
         self.order = np.argsort(self.keys, kind="stable")
         self.sorted_keys = self.keys[self.order]
 
@@ -87,21 +100,21 @@ class _LazyWeights:
     def make_exact(self, which: I64) -> None:
         todo = np.unique(which[~self.exact[which]])
         if len(todo):
-            self.w[todo] = exact_weights(self.pop, self.venues, self.objective, self.edges, todo)
+            self.w[todo] = self.evaluate(todo)
             self.exact[todo] = True
 
 
-def _assignment(n: int, e: Edges, weights: _LazyWeights) -> I64:
+def _assignment(n: int, weights: _Weights) -> I64:
     """The double cover's optimal permutation, every used edge exact."""
     sigma = np.arange(n)
     for _ in range(_LAZY_ROUNDS):
         live = np.flatnonzero(weights.w > _EPS)
         if not len(live):
             return np.arange(n)
-        w = np.round(weights.w[live] * _WEIGHT_SCALE)
+        w = weights.w[live]
         top = float(w.max()) + 1.0
-        rows = np.concatenate([e.i[live], e.j[live], np.arange(n)])
-        cols = np.concatenate([e.j[live], e.i[live], np.arange(n)])
+        rows = np.concatenate([weights.i[live], weights.j[live], np.arange(n)])
+        cols = np.concatenate([weights.j[live], weights.i[live], np.arange(n)])
         cost = np.concatenate([top - w, top - w, np.full(n, top)])
         matrix = csr_array((cost, (rows, cols)), shape=(n, n))
         r, c = min_weight_full_bipartite_matching(matrix)
@@ -119,7 +132,7 @@ def _assignment(n: int, e: Edges, weights: _LazyWeights) -> I64:
     return sigma
 
 
-def _round(sigma: I64, e: Edges, weights: _LazyWeights) -> tuple[list[tuple[int, int]], list[int]]:
+def _round(sigma: I64, weights: _Weights) -> tuple[list[tuple[int, int]], list[int]]:
     """Pairs from the permutation's cycles, and the people of cycles longer than two."""
     n = len(sigma)
     seen = np.zeros(n, dtype=bool)
@@ -169,8 +182,7 @@ def _settle(
     n: int,
     pairs: list[tuple[int, int]],
     loose: list[int],
-    e: Edges,
-    weights: _LazyWeights,
+    weights: _Weights,
 ) -> list[tuple[int, int]]:
     """Exact blossom over the people of odd cycles, their candidates and those candidates'
     partners (an even cycle of an optimal assignment splits into two equally good matchings,
@@ -184,12 +196,13 @@ def _settle(
     unsure[loose] = True
     live = weights.w > _EPS
     near = unsure.copy()
-    touch = live & (unsure[e.i] | unsure[e.j])
-    near[e.i[touch]] = True
-    near[e.j[touch]] = True
+    i, j = weights.i, weights.j
+    touch = live & (unsure[i] | unsure[j])
+    near[i[touch]] = True
+    near[j[touch]] = True
     mates = partner[near]
     near[mates[mates >= 0]] = True
-    inside = np.flatnonzero(live & near[e.i] & near[e.j])
+    inside = np.flatnonzero(live & near[i] & near[j])
     weights.make_exact(inside)
     inside = inside[weights.w[inside] > _EPS]
     if not len(inside):
@@ -198,7 +211,7 @@ def _settle(
     graph.add_nodes_from(range(n))
     scaled = np.round(weights.w[inside] * _WEIGHT_SCALE).astype(np.int64)
     graph.add_edges_from(
-        list(zip(e.i[inside].tolist(), e.j[inside].tolist(), scaled.tolist(), strict=True))
+        list(zip(i[inside].tolist(), j[inside].tolist(), scaled.tolist(), strict=True))
     )
     settled = []
     for piece in rx.connected_components(graph):
