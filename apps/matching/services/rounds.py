@@ -44,7 +44,7 @@ from apps.matching.models import Round, Suggestion, SuggestionMember
 from apps.matching.payloads import problem_pack, problem_to_json, problem_unpack
 from apps.matching.slots import Slot, round_slots
 from apps.notifications.models import Kind
-from apps.notifications.services import notify
+from apps.notifications.services import Notice, notify_many
 from apps.safety.selectors import blocked_pairs_among
 from apps.venues.models import Region, Venue
 
@@ -508,31 +508,31 @@ def round_notify(*, round_: Round, pk_from: int | None = None, pk_to: int | None
     if pk_to is not None:
         members = members.filter(pk__lte=pk_to)
     while True:
-        batch = list(
-            members.select_related("suggestion__venue", "user__profile").order_by("pk")[
-                :NOTIFY_BATCH
-            ]
-        )
+        batch = list(members.select_related("suggestion__venue").order_by("pk")[:NOTIFY_BATCH])
         if not batch:
             return told
+        notices = [
+            Notice(
+                user_id=member.user_id,
+                kind=Kind.NEW_PROPOSAL,
+                context={
+                    "suggestion_id": member.suggestion.pk,
+                    "venue_name": member.suggestion.venue.name,
+                    "starts_at_local": local_time_label(
+                        member.suggestion.venue, member.suggestion.starts_at
+                    ),
+                    "respond_by_local": local_time_label(
+                        member.suggestion.venue, member.suggestion.respond_by
+                    ),
+                    "others_count": member.suggestion.size - 1,
+                },
+                idempotency_key=f"matching:proposal:{member.suggestion.pk}:{member.user_id}",
+                url=suggestion_url(member.suggestion.pk),
+            )
+            for member in batch
+        ]
         with transaction.atomic():
-            for member in batch:
-                suggestion = member.suggestion
-                notify(
-                    user=member.user,
-                    kind=Kind.NEW_PROPOSAL,
-                    context={
-                        "suggestion_id": suggestion.pk,
-                        "venue_name": suggestion.venue.name,
-                        "starts_at_local": local_time_label(suggestion.venue, suggestion.starts_at),
-                        "respond_by_local": local_time_label(
-                            suggestion.venue, suggestion.respond_by
-                        ),
-                        "others_count": suggestion.size - 1,
-                    },
-                    idempotency_key=f"matching:proposal:{suggestion.pk}:{member.user_id}",
-                    url=suggestion_url(suggestion.pk),
-                )
+            notify_many(notices=notices)
             SuggestionMember.objects.filter(pk__in=[m.pk for m in batch]).update(
                 notified_at=timezone.now()
             )
