@@ -10,7 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
@@ -28,6 +28,14 @@ class EventQuerySet(models.QuerySet["Event"]):
 
     def upcoming(self) -> "EventQuerySet":
         return self.filter(starts_at__gt=timezone.now())
+
+    def visible_to(self, user: object) -> "EventQuerySet":
+        """Any public event, and the private meetups `user` is (or was) part of."""
+        public = Q(visibility=Event.Visibility.PUBLIC)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.filter(public)
+        member = Rsvp.objects.filter(event=OuterRef("pk"), user_id=user.pk)  # type: ignore[attr-defined]
+        return self.filter(public | Q(Exists(member)))
 
 
 class Event(TimeStampedModel):

@@ -71,10 +71,11 @@ def block_delete(*, blocker: User, blocked_id: int) -> None:
 
 
 # --- Reports --------------------------------------------------------------------------------
-def _event_organizer_id(event_id: int) -> int | None:
+def _event_organizer_id(event_id: int, reporter: User) -> int | None:
     """The organizer of event `event_id`, found without importing the events app (it sits
     above safety). None when no events model exists yet or it names no organizer; an event
-    id the model does not know is `EventNotFound`."""
+    id the model does not know, or one the reporter may not see (someone else's private
+    meetup: its existence is not revealed), is `EventNotFound`."""
     try:
         event_model = apps.get_model("events", "Event")
     except LookupError:
@@ -90,7 +91,10 @@ def _event_organizer_id(event_id: int) -> int | None:
         if isinstance(field, models.ForeignKey):
             organizer_field = field
             break
-    events = event_model._default_manager.filter(pk=event_id)
+    events = event_model._default_manager.all()
+    if hasattr(events, "visible_to"):
+        events = events.visible_to(reporter)
+    events = events.filter(pk=event_id)
     if organizer_field is None:
         if not events.exists():
             raise EventNotFound(attr="event_id")
@@ -131,7 +135,7 @@ def report_create(
         reported_id: int | None = _person(user_id).pk
         kind = Report.Target.USER
     else:
-        reported_id = _event_organizer_id(int(event_id or 0))
+        reported_id = _event_organizer_id(int(event_id or 0), reporter)
         if reported_id == reporter.pk:
             raise CannotReportSelf(attr="event_id")
         kind = Report.Target.EVENT

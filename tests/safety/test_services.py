@@ -170,12 +170,26 @@ def test_report_about_a_real_event_files_its_organizer(alice: User, bob: User) -
 def test_a_matched_meetup_without_organizer_is_reported_to_nobody_in_particular(
     alice: User,
 ) -> None:
-    from tests.factories.events import EventFactory
+    from tests.factories.events import EventFactory, going
 
     event = EventFactory(organizer=None, visibility="private")
+    going(event, alice)
     report = services.report_create(reporter=alice, event_id=event.pk, reason="unsafe")
 
     assert (report.event_id, report.reported_user) == (event.pk, None)
+
+
+def test_someone_elses_private_meetup_cannot_be_reported_or_even_found(
+    alice: User, bob: User
+) -> None:
+    from tests.factories.events import EventFactory, going
+
+    event = EventFactory(organizer=None, visibility="private")
+    going(event, bob)
+
+    with pytest.raises(EventNotFound):
+        services.report_create(reporter=alice, event_id=event.pk, reason="unsafe")
+    assert not Report.objects.exists()
 
 
 @pytest.fixture

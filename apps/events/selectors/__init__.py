@@ -234,21 +234,16 @@ def relevance_explanation(
 
 
 # --- One event ------------------------------------------------------------------------------
-def _visible_to(user: User | None) -> Q:
-    public = Q(visibility=Event.Visibility.PUBLIC)
-    if user is None or not user.is_authenticated:
-        return public
-    return public | Q(Exists(Rsvp.objects.filter(event=OuterRef("pk"), user_id=user.pk)))
-
-
 def event_get_for(*, user: User | None, event_id: int) -> Event:
     """An event the caller may see: any public one, or a private meetup they are (or were)
     part of. Anything else is `EventNotFound`, exactly like an id that does not exist.
     Loaded with its venue and organizer; `my_rsvp` (status or None) annotated."""
     if not 0 < int(event_id) <= MAX_ID:
         raise EventNotFound()
-    events = Event.objects.select_related("venue", "organizer__profile").filter(
-        _visible_to(user), pk=event_id
+    events = (
+        Event.objects.visible_to(user)
+        .select_related("venue", "organizer__profile")
+        .filter(pk=event_id)
     )
     if user is not None and user.is_authenticated:
         events = events.annotate(my_rsvp=_my_rsvp(user.pk))
