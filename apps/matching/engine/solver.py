@@ -557,16 +557,26 @@ class CellSolver:
             options = self._window_groups(members) + [self.groups[g] for g in current]
             # Lazy exactness again: pack on optimistic values (no venue search), make the chosen
             # groups exact, re-pack until the chosen ones are all exact (then it is optimal).
+            # Each round's choice, once exact, is a valid packing: the best one is kept even when
+            # the rounds run out before the optimum is proven.
             values = [self.upper(g) or 0.0 for g in options]
             exact = [False] * len(options)
+            best, best_k = before + 1e-6, None
             for _ in range(_WINDOW_ROUNDS):
                 chosen_k, value = _pack(members, options, values)
-                if all(exact[k] for k in chosen_k) or value <= before + 1e-6:
+                if value <= best:
                     break
+                proven = all(exact[k] for k in chosen_k)
                 for k in chosen_k:
-                    values[k], exact[k] = self.value(options[k]) or 0.0, True
-            if value > before + 1e-6 and all(exact[k] for k in chosen_k):
-                chosen = [options[k] for k in chosen_k]
+                    if not exact[k]:
+                        values[k], exact[k] = self.value(options[k]) or 0.0, True
+                value = sum(values[k] for k in chosen_k)
+                if value > best:
+                    best, best_k = value, chosen_k
+                if proven:
+                    break
+            if best_k is not None:
+                chosen = [options[k] for k in best_k]
                 for g in current:
                     self._drop(g)
                 for g in chosen:
