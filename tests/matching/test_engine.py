@@ -5,6 +5,8 @@ No database: these are plain functions on frozen dataclasses.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from apps.matching.engine import (
@@ -358,6 +360,29 @@ def test_reported_scores_are_the_objective_of_the_adr() -> None:
         assert ref is not None
         assert g.score == pytest.approx(ref.score, abs=1e-4)
     assert result.stats.objective == pytest.approx(sum(g.score for g in result.groups), abs=1e-3)
+
+
+def test_a_free_person_is_matched_when_it_takes_rearranging_a_group_two_steps_away() -> None:
+    # 1 can meet only 2 (interest 4), but 2 (pairs only) shares two interests with 3; the best
+    # pairs are (2, 3) and (4, 5), leaving 1 alone. Better overall: 1 pairs with 2, and 3 moves
+    # on to join 4 and 5 (interest 3). No single move gets there (each step alone loses), and
+    # (4, 5) is not a candidate group of 1's: only a re-packing that reaches it finds this.
+    people = [
+        person(1, 0.0, interest_ids=frozenset({4})),
+        person(2, 0.2, interest_ids=frozenset({2, 4, 5}), group_size="pair"),
+        person(3, 0.4, interest_ids=frozenset({2, 3, 5})),
+        person(4, 0.6, interest_ids=frozenset({3})),
+        person(5, 0.8, interest_ids=frozenset({3})),
+    ]
+    p = replace(
+        problem(people, [venue(10, 0.4)], capacity=2),
+        interest_weights=dict.fromkeys(range(1, 6), 1.0),
+    )
+
+    result = solve(p)
+
+    assert groups_of(result) == {(1, 2), (3, 4, 5)}
+    assert result.unmatched_ids == ()
 
 
 def test_validator_reports_every_broken_rule() -> None:

@@ -533,46 +533,64 @@ class CellSolver:
         return moves
 
     def lns(self, windows: int) -> int:
-        """Exact small solves: around a free person who may be in a group, take them, their
-        best candidates and those candidates' groups (a window of at most `_WINDOW` people),
-        enumerate every feasible group of 2-4 inside it, and re-pack the window optimally
-        (a small MILP). Replaces the window's groups only when strictly better."""
+        """Exact small solves: around a free person, take them, their candidates' groups, then
+        those people's candidates' groups (breadth first, a window of at most `_WINDOW` people),
+        enumerate every feasible group of 2-`_WINDOW_GROUP` inside it, and re-pack the window
+        optimally (a small MILP). Replaces the window's groups only when strictly better."""
         improved = 0
-        todo = [
-            p for p in range(self.n) if self.group_of[p] < 0 and self.can_group[p] and self.nbrs[p]
-        ]
+        todo = [p for p in range(self.n) if self.group_of[p] < 0 and self.nbrs[p]]
         todo = [todo[k] for k in self.rng.permutation(len(todo))][:windows]
         for p in todo:
             if self.group_of[p] >= 0:
                 continue
-            window = {p}
-            for q in self.nbrs[p][: self.params.search_neighbours]:
-                grp = self.groups[self.group_of[q]] if self.group_of[q] >= 0 else (q,)
-                if len(window) + len(grp) > _WINDOW:
-                    continue
-                window.update(grp)
-            members = sorted(window)
+            members = self._window(p)
             current = {self.group_of[m] for m in members if self.group_of[m] >= 0}
             before = sum(self.score[g] for g in current)
             options = self._window_groups(members) + [self.groups[g] for g in current]
             # Lazy exactness again: pack on optimistic values (no venue search), make the chosen
             # groups exact, re-pack until the chosen ones are all exact (then it is optimal).
+            # Each round's choice, once exact, is a valid packing: the best one is kept even when
+            # the rounds run out before the optimum is proven.
             values = [self.upper(g) or 0.0 for g in options]
             exact = [False] * len(options)
+            best, best_k = before + 1e-6, None
             for _ in range(_WINDOW_ROUNDS):
                 chosen_k, value = _pack(members, options, values)
-                if all(exact[k] for k in chosen_k) or value <= before + 1e-6:
+                if value <= best:
                     break
+                proven = all(exact[k] for k in chosen_k)
                 for k in chosen_k:
-                    values[k], exact[k] = self.value(options[k]) or 0.0, True
-            if value > before + 1e-6 and all(exact[k] for k in chosen_k):
-                chosen = [options[k] for k in chosen_k]
+                    if not exact[k]:
+                        values[k], exact[k] = self.value(options[k]) or 0.0, True
+                value = sum(values[k] for k in chosen_k)
+                if value > best:
+                    best, best_k = value, chosen_k
+                if proven:
+                    break
+            if best_k is not None:
+                chosen = [options[k] for k in best_k]
                 for g in current:
                     self._drop(g)
                 for g in chosen:
                     self._set_group_or_dissolve(g)
                 improved += 1
         return improved
+
+    def _window(self, p: int) -> list[int]:
+        """p and the groups around them, breadth first over the candidate graph."""
+        window = {p}
+        queue = deque([p])
+        while queue:
+            x = queue.popleft()
+            for q in self.nbrs[x][: self.params.search_neighbours]:
+                if q in window:
+                    continue
+                grp = self.groups[self.group_of[q]] if self.group_of[q] >= 0 else (q,)
+                if len(window) + len(grp) > _WINDOW:
+                    continue
+                window.update(grp)
+                queue.extend(grp)
+        return sorted(window)
 
     def _window_groups(self, members: list[int]) -> list[Members]:
         pop = self.pop
