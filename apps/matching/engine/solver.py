@@ -5,8 +5,13 @@
 2. Local search over the whole partition, first-improvement, each move strictly raising the
    objective: join a neighbour's group, swap places with one of its members (or take the place
    of one, who becomes free), pair or form a triple with free neighbours.
-3. Exact matching again over everyone currently in a pair or free (groups of 3+ fixed), then
+3. Ejection chains: a free person takes someone's place, who moves on (kept only when the two
+   steps together improve).
+4. Exact matching again over everyone currently in a pair or free (groups of 3+ fixed), then
    local search again; repeated while it helps.
+5. Exact small solves: windows of <= 24 people grown breadth first from free people over the
+   candidate graph, re-packed optimally over every feasible group of 2-4 (a MILP); applied only
+   when their exact value beats the window's current groups.
 
 Every group the solver keeps is feasible under every hard constraint and scores > 0.
 """
