@@ -8,6 +8,7 @@ import pytest
 import rustworkx as rx
 
 from apps.matching.engine import match_region
+from apps.matching.engine import pairs as pairs_module
 from apps.matching.engine.cells import _prepare
 from apps.matching.engine.edges import build_edges, exact_weights
 from apps.matching.engine.pairs import best_pairs
@@ -105,3 +106,19 @@ def test_best_partners_across_many_small_cells_find_each_other() -> None:
 
     assert check_violations(prob, result) == []
     assert {g.member_ids for g in result.groups} == {(k, k + 6) for k in range(6)}
+
+
+def test_each_row_of_the_assignment_matrix_stores_its_diagonal_first() -> None:
+    # scipy's full-matching check (Hopcroft-Karp) takes each row's first free column in stored
+    # order; with the diagonal ("stays free") first it ends at once instead of searching
+    # layered graphs for minutes (scipy gh-26147).
+    rows = np.array([0, 1, 2, 0, 1, 1, 2], dtype=np.int64)
+    cols = np.array([0, 1, 2, 1, 0, 2, 1], dtype=np.int64)
+    cost = np.array([9.0, 9.0, 9.0, 1.0, 1.0, 2.0, 2.0])
+    reordered = pairs_module._diagonal_first(
+        3, rows[::-1].copy(), cols[::-1].copy(), cost[::-1].copy()
+    )
+
+    firsts = [int(reordered.indices[reordered.indptr[r]]) for r in range(3)]
+    assert firsts == [0, 1, 2]
+    assert reordered.toarray().tolist() == [[9.0, 1.0, 0.0], [1.0, 9.0, 2.0], [0.0, 2.0, 9.0]]
