@@ -303,7 +303,7 @@ def merge_cells(
             groups = kept + repaired
     if problem.params.region_pairs:
         groups = rematch_pairs(problem, plan, groups, workers=workers)
-    return finish(problem, plan, groups, seconds=time.perf_counter() - started)
+    return finish(problem, plan, groups, seconds=time.perf_counter() - started, workers=workers)
 
 
 def rematch_pairs(
@@ -385,6 +385,7 @@ def finish(
     groups: Sequence[tuple[int, ...]],
     *,
     seconds: float = 0.0,
+    workers: int = 1,
 ) -> MatchResult:
     """Venues and slots under the capacity, explanations and statistics.
 
@@ -418,11 +419,13 @@ def finish(
             problem.params.max_cell_size,
             chunks,
         )
-        second: list[tuple[int, ...]] = []
-        for chunk in chunks:
-            members = [leftover[k] for k in chunk.tolist()]
-            found, _, _ = _solve(sub_problem(reduced, members, plan.interest_weights, people), None)
-            second.extend(found)
+        jobs = [
+            sub_problem(
+                reduced, [leftover[k] for k in chunk.tolist()], plan.interest_weights, people
+            )
+            for chunk in chunks
+        ]
+        second = [g for found in _map(_solve_cold, jobs, workers) for g in found]
         more, dropped = _assign(reduced, plan, second, people, used)
         final = sorted(final + more, key=lambda g: g.member_ids)
     matched = {u for g in final for u in g.member_ids}
@@ -443,6 +446,10 @@ def finish(
         seconds=seconds,
     )
     return MatchResult(groups=tuple(final), unmatched_ids=unmatched, stats=stats)
+
+
+def _solve_cold(problem: MatchProblem) -> list[tuple[int, ...]]:
+    return _solve(problem, None)[0]
 
 
 def _assign(

@@ -130,7 +130,7 @@ class EngineParams:
     # Region-wide pair re-matching after the cells (pairs.py), in pieces of at most this many
     # people solved independently.
     region_pairs: bool = True
-    pair_region_size: int = 30_000
+    pair_region_size: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)
