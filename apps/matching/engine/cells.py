@@ -321,26 +321,14 @@ def rematch_pairs(
     pool = [u for u in sorted(people) if people[u].can_pair and u not in in_groups]
     if len(pool) < 2:
         return list(groups)
-    xy = project_km(
-        np.array([people[u].lat for u in pool]),
-        np.array([people[u].lng for u in pool]),
-        plan.origin,
-    )
-    pieces: list[I64] = []
-    _chunk_units(
-        xy,
-        np.ones(len(pool), dtype=np.int64),
-        np.arange(len(pool)),
-        problem.params.pair_region_size,
-        pieces,
-    )
-    piece_of = {pool[k]: p for p, piece in enumerate(pieces) for k in piece.tolist()}
+    pieces = _spatial_chunks(pool, people, plan.origin, problem.params.pair_region_size)
+    piece_of = {u: p for p, piece in enumerate(pieces) for u in piece}
     pairs = [g for g in groups if len(g) == 2]
     # A pair cut apart by the pieces (rare: pieces are cut between people) stays as it is.
     split = {u for g in pairs if piece_of[g[0]] != piece_of[g[1]] for u in g}
     jobs = []
     for p, piece in enumerate(pieces):
-        members = [pool[k] for k in piece.tolist() if pool[k] not in split]
+        members = [u for u in piece if u not in split]
         warm = tuple(g for g in pairs if piece_of[g[0]] == p and g[0] not in split)
         jobs.append((sub_problem(problem, members, plan.interest_weights, people), warm))
     solved = _map(_pairs_of_piece, jobs, workers)
@@ -362,6 +350,24 @@ def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             return list(pool.map(fn, items))
     return [fn(x) for x in items]
+
+
+def _spatial_chunks(
+    user_ids: Sequence[int],
+    people: Mapping[int, Candidate],
+    origin: tuple[float, float],
+    max_people: int,
+) -> list[list[int]]:
+    """`user_ids` cut into geographic chunks of at most `max_people` (k-d bisection)."""
+    xy = project_km(
+        np.array([people[u].lat for u in user_ids]),
+        np.array([people[u].lng for u in user_ids]),
+        origin,
+    )
+    chunks: list[I64] = []
+    count = len(user_ids)
+    _chunk_units(xy, np.ones(count, dtype=np.int64), np.arange(count), max_people, chunks)
+    return [[user_ids[k] for k in chunk.tolist()] for chunk in chunks]
 
 
 def _chunk_units(xy: F64, sizes: I64, idx: I64, max_people: int, out: list[I64]) -> None:
@@ -406,24 +412,11 @@ def finish(
             for v in problem.venues
         )
         reduced = replace(problem, venues=venues)
-        xy = project_km(
-            np.array([people[u].lat for u in leftover]),
-            np.array([people[u].lng for u in leftover]),
-            plan.origin,
-        )
-        chunks: list[I64] = []
-        _chunk_units(
-            xy,
-            np.ones(len(leftover), dtype=np.int64),
-            np.arange(len(leftover)),
-            problem.params.max_cell_size,
-            chunks,
-        )
         jobs = [
-            sub_problem(
-                reduced, [leftover[k] for k in chunk.tolist()], plan.interest_weights, people
+            sub_problem(reduced, chunk, plan.interest_weights, people)
+            for chunk in _spatial_chunks(
+                leftover, people, plan.origin, problem.params.max_cell_size
             )
-            for chunk in chunks
         ]
         second = [g for found in _map(_solve_cold, jobs, workers) for g in found]
         more, dropped = _assign(reduced, plan, second, people, used)

@@ -32,7 +32,7 @@ import rustworkx as rx
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .edges import build_edges, exact_weights
+from .edges import build_edges, exact_weights, top_per_node
 from .population import F64, I64, Population, VenueIndex
 from .types import EngineParams, Objective
 
@@ -65,7 +65,7 @@ def best_pairs(
     )
     warm_idx = weights.index_of(np.array([a * pop.n + b for a, b in warm], dtype=np.int64))
     weights.make_exact(warm_idx)
-    weights.make_exact(_top_per_node(edges.i, edges.j, edges.weight, _EXACT_UP_FRONT))
+    weights.make_exact(top_per_node(edges.i, edges.j, edges.weight, _EXACT_UP_FRONT))
     warm_total = float(weights.w[warm_idx].sum()) if len(warm_idx) else 0.0
 
     pairs = _solve(pop.n, weights)
@@ -240,16 +240,3 @@ def _settle(
 
 def _keys(n: int, pairs: object) -> I64:
     return np.array([min(a, b) * n + max(a, b) for a, b in pairs], dtype=np.int64)  # type: ignore[attr-defined]
-
-
-def _top_per_node(i: I64, j: I64, w: F64, k: int) -> I64:
-    """Positions of the edges among the k heaviest of either endpoint."""
-    m = len(i)
-    if m == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.concatenate([i, j])
-    pos = np.concatenate([np.arange(m), np.arange(m)])
-    order = np.lexsort((pos, -np.concatenate([w, w]), ends))
-    sorted_ends = ends[order]
-    rank = np.arange(len(order)) - np.searchsorted(sorted_ends, sorted_ends, side="left")
-    return np.unique(pos[order[rank < k]])

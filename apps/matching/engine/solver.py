@@ -27,7 +27,7 @@ import rustworkx as rx
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from .edges import Edges, exact_weights, tie_break
+from .edges import Edges, exact_weights, tie_break, top_per_node
 from .geometry import EARTH_RADIUS_KM
 from .population import Population, VenueIndex
 from .travel import group_travel
@@ -319,7 +319,7 @@ class CellSolver:
         # Evaluate each person's few most promising edges up front: the lazy loop then needs
         # only a couple of blossom runs instead of one per wave of disappointments.
         self._exact_many(
-            pool_edges[_top_per_node(e.i[pool_edges], e.j[pool_edges], self.w[pool_edges], 3)]
+            pool_edges[top_per_node(e.i[pool_edges], e.j[pool_edges], self.w[pool_edges], 3)]
         )
         rounds = 0
         while True:
@@ -652,19 +652,6 @@ class CellSolver:
         if self.objective_value() < start - 1e-6:
             return start_groups
         return self.result()
-
-
-def _top_per_node(i: np.ndarray, j: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the edges among the k heaviest of either endpoint."""
-    m = len(i)
-    if m == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.concatenate([i, j])
-    pos = np.concatenate([np.arange(m), np.arange(m)])
-    order = np.lexsort((pos, -np.concatenate([w, w]), ends))
-    sorted_ends = ends[order]
-    rank = np.arange(len(order)) - np.searchsorted(sorted_ends, sorted_ends, side="left")
-    return np.unique(pos[order[rank < k]])
 
 
 def _pack(
