@@ -120,6 +120,11 @@ class EventForm(forms.Form):
             data["starts_at"], data["ends_at"] = local_span(venue, day, start, end)
         return data
 
+    def event_fields(self) -> dict[str, Any]:
+        """The cleaned values as `services.event_create` / `event_update` take them."""
+        names = ("venue", "title", "description", "starts_at", "ends_at", "capacity", "interests")
+        return {name: self.cleaned_data[name] for name in names}
+
     @staticmethod
     def initial_for(event: Event) -> dict[str, Any]:
         zone = _zone(event.venue)

@@ -310,17 +310,10 @@ def event_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EventForm(request.POST, venues=venues)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 event = services.event_create(
                     organizer=request.user,  # type: ignore[arg-type]
-                    venue=data["venue"],
-                    title=data["title"],
-                    description=data["description"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    capacity=data["capacity"],
-                    interests=data["interests"],
+                    **form.event_fields(),
                 )
             except ValidationError as exc:
                 _form_errors_from(form, exc)
@@ -347,18 +340,11 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     if request.method == "POST":
         form = EventForm(request.POST, venues=venues)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 services.event_update(
                     event=event,
                     user=request.user,  # type: ignore[arg-type]
-                    venue=data["venue"],
-                    title=data["title"],
-                    description=data["description"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    capacity=data["capacity"],
-                    interests=data["interests"],
+                    **form.event_fields(),
                 )
             except ValidationError as exc:
                 _form_errors_from(form, exc)
