@@ -45,7 +45,7 @@ from apps.events.services.reminders import events_complete_ended as events_compl
 from apps.events.services.reminders import reminders_cancel
 from apps.events.services.reminders import reminders_schedule_due as reminders_schedule_due
 from apps.notifications.models import Kind
-from apps.notifications.services import notify
+from apps.notifications.services import Notice, notify, notify_many
 from apps.safety.selectors import is_blocked_between
 from apps.venues.models import Venue
 from apps.venues.selectors import venue_local_time, venue_slots_open
@@ -156,15 +156,35 @@ def _event_url(event: Event) -> str:
     return f"/events/{event.pk}/"
 
 
-def _attendees_to_tell(event: Event, *, except_user_id: int | None) -> list[User]:
-    rsvps = (
+def _tell_attendees(
+    event: Event,
+    *,
+    kind: Kind,
+    context: dict[str, Any],
+    key_prefix: str,
+    except_user_id: int | None,
+) -> None:
+    """One message to everyone going or waitlisted (but `except_user_id`), keyed
+    `{key_prefix}:{user id}`, written in one `notify_many` instead of one `notify` each."""
+    user_ids = (
         Rsvp.objects.active()
         .filter(event=event)
         .exclude(user_id=except_user_id)
-        .select_related("user__profile")
         .order_by("pk")
+        .values_list("user_id", flat=True)
     )
-    return [rsvp.user for rsvp in rsvps]
+    notify_many(
+        notices=[
+            Notice(
+                user_id=user_id,
+                kind=kind,
+                context=context,
+                idempotency_key=f"{key_prefix}:{user_id}",
+                url=_event_url(event),
+            )
+            for user_id in user_ids
+        ]
+    )
 
 
 def _promote_waitlisted(event: Event, *, now: datetime) -> list[Rsvp]:
@@ -335,14 +355,13 @@ def event_update(
     event.save()
     _promote_waitlisted(event, now=now)
     context = {**_event_context(event), "changes": changes}
-    for person in _attendees_to_tell(event, except_user_id=user.pk):
-        notify(
-            user=person,
-            kind=Kind.EVENT_CHANGED,
-            context=context,
-            idempotency_key=f"event-changed:{event.pk}:{event.sequence}:{person.pk}",
-            url=_event_url(event),
-        )
+    _tell_attendees(
+        event,
+        kind=Kind.EVENT_CHANGED,
+        context=context,
+        key_prefix=f"event-changed:{event.pk}:{event.sequence}",
+        except_user_id=user.pk,
+    )
     return event
 
 
@@ -370,14 +389,13 @@ def event_cancel(*, event: Event, user: User | None, reason: str = "") -> Event:
     event.sequence += 1
     event.save()
     context = {**_event_context(event), "reason": event.cancel_reason}
-    for person in _attendees_to_tell(event, except_user_id=user.pk if user else None):
-        notify(
-            user=person,
-            kind=Kind.EVENT_CANCELLED,
-            context=context,
-            idempotency_key=f"event-cancelled:{event.pk}:{person.pk}",
-            url=_event_url(event),
-        )
+    _tell_attendees(
+        event,
+        kind=Kind.EVENT_CANCELLED,
+        context=context,
+        key_prefix=f"event-cancelled:{event.pk}",
+        except_user_id=user.pk if user else None,
+    )
     return event
 
 
