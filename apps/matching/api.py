@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.core.api.fields import LatLngSerializer, distance_km
+from apps.core.api.fields import LatLngSerializer, PersonOutput, distance_km
 from apps.core.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from apps.core.api.pagination import PageNumberPagination
 from apps.core.api.schema import error_responses
@@ -37,16 +37,6 @@ STATUS_HELP = (
 
 
 # --- Shapes -----------------------------------------------------------------------------------
-class SuggestionPersonOutput(serializers.Serializer):
-    """Another member, as the privacy rule allows: nothing else, ever."""
-
-    id = serializers.IntegerField()
-    display_name = serializers.CharField()
-    shared_interests = serializers.ListField(
-        child=serializers.CharField(), help_text="Interest slugs you both have."
-    )
-
-
 class SuggestionVenueOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -64,7 +54,7 @@ class SuggestionOutput(serializers.Serializer):
     starts_at = serializers.DateTimeField(help_text="RFC 3339 in the venue's local offset.")
     ends_at = serializers.DateTimeField()
     venue = SuggestionVenueOutput()
-    members = SuggestionPersonOutput(
+    members = PersonOutput(
         many=True, help_text="The other people (not you), who have not declined."
     )
     why = serializers.CharField(help_text='e.g. "You both like board games and jazz".')

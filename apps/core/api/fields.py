@@ -8,6 +8,17 @@ from rest_framework import serializers
 from apps.core.geo import InvalidCoordinates, validate_lat_lng
 
 
+class PersonOutput(serializers.Serializer):
+    """Another person, as the privacy rule allows: nothing else, ever. The one public shape of
+    a person in every API (event organizers and attendees, suggestion members)."""
+
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    shared_interests = serializers.ListField(
+        child=serializers.CharField(), help_text="Interest slugs you both have."
+    )
+
+
 class LatLngSerializer(serializers.Serializer):
     """`{"lat": 52.52, "lng": 13.405}`: the contract's point, validated to WGS 84 ranges."""
 

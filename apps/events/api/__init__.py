@@ -29,7 +29,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.core.api.fields import LatLngSerializer, distance_km
+from apps.core.api.fields import LatLngSerializer, PersonOutput, distance_km
 from apps.core.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from apps.core.api.pagination import PageNumberPagination
 from apps.core.api.schema import error_responses
@@ -44,6 +44,7 @@ from apps.venues.api import (
     GeoJsonPagination,
     GeoJSONRenderer,
     LocationRequired,
+    PointGeometryOutput,
     VenueDetailApi,
     VenueDetailOutput,
     VenueDetailQuery,
@@ -62,16 +63,6 @@ def zone_of(name: str) -> ZoneInfo:
 
 def local_iso(when: datetime, zone: str) -> str:
     return when.astimezone(zone_of(zone)).isoformat()
-
-
-class PersonOutput(serializers.Serializer):
-    """Another person, as the privacy rule allows: nothing else, ever."""
-
-    id = serializers.IntegerField()
-    display_name = serializers.CharField()
-    shared_interests = serializers.ListField(
-        child=serializers.CharField(), help_text="Interest slugs you both have."
-    )
 
 
 class EventVenueOutput(serializers.Serializer):
@@ -128,17 +119,10 @@ class EventPageOutput(serializers.Serializer):
     results = EventOutput(many=True)
 
 
-class EventGeometryOutput(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["Point"])
-    coordinates = serializers.ListField(
-        child=serializers.FloatField(), min_length=2, max_length=2, help_text="[lng, lat]"
-    )
-
-
 class EventFeatureOutput(serializers.Serializer):
     type = serializers.ChoiceField(choices=["Feature"])
     id = serializers.IntegerField()
-    geometry = EventGeometryOutput()
+    geometry = PointGeometryOutput()
     properties = EventOutput()
 
 
@@ -737,7 +721,7 @@ class VenueWithEventsOutput(VenueDetailOutput):
 class VenueWithEventsFeatureOutput(serializers.Serializer):
     type = serializers.ChoiceField(choices=["Feature"])
     id = serializers.IntegerField()
-    geometry = EventGeometryOutput()
+    geometry = PointGeometryOutput()
     properties = VenueWithEventsOutput()
 
 
