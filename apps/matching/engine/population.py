@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from .geometry import km_to_chord, to_xyz
 from .types import Candidate, MatchProblem, VenueOption
+from .venue_grid import VenueGrid
 
 U64 = NDArray[np.uint64]
 F64 = NDArray[np.float64]
@@ -64,10 +65,6 @@ def sorted_member(x: I64, sorted_keys: I64) -> Bools:
         return np.zeros(len(x), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, x), len(sorted_keys) - 1)
     return np.asarray(sorted_keys[pos] == x)
-
-
-def any_common(a: U64, b: U64) -> Bools:
-    return np.asarray(np.any((a & b) != 0, axis=-1))
 
 
 def popcount(words: U64) -> I64:
@@ -176,25 +173,23 @@ class Population:
 
     # Pairwise hard constraints, vectorised over index arrays (both directions where it matters).
     def pair_ok(self, i: I64, j: I64) -> Bools:
-        ok = np.linalg.norm(self.xyz[i] - self.xyz[j], axis=1) <= np.minimum(
-            self.reach[i], self.reach[j]
+        return _pair_ok(
+            np.ascontiguousarray(i, dtype=np.int64),
+            np.ascontiguousarray(j, dtype=np.int64),
+            self.xyz,
+            self.reach,
+            self.can_pair,
+            self.can_group,
+            self.lang_words,
+            self.kind_words,
+            self.free_words,
+            self.interest_words,
+            self.age,
+            self.age_min,
+            self.age_max,
+            self.has_range,
+            self.forbidden_keys,
         )
-        ok &= (self.can_pair[i] & self.can_pair[j]) | (self.can_group[i] & self.can_group[j])
-        ok &= any_common(self.lang_words[i], self.lang_words[j])
-        ok &= any_common(self.kind_words[i], self.kind_words[j])
-        ok &= any_common(self.free_words[i], self.free_words[j])
-        ok &= any_common(self.interest_words[i], self.interest_words[j])
-        ok &= self.ages_ok(i, j) & self.ages_ok(j, i)
-        if len(self.forbidden_keys):
-            keys = np.minimum(i, j) * self.n + np.maximum(i, j)
-            ok &= ~sorted_member(keys, self.forbidden_keys)
-        return ok
-
-    def ages_ok(self, who: I64, other: I64) -> Bools:
-        """`other` fits `who`'s age range (unknown ages never fit a set range)."""
-        age = self.age[other]
-        inside = (age >= self.age_min[who]) & (age <= self.age_max[who])
-        return np.asarray(~self.has_range[who] | inside)
 
     def age_fits(self, who: int, other: int) -> bool:
         if not self.has_range[who]:
@@ -204,7 +199,7 @@ class Population:
 
 
 class VenueIndex:
-    """Venues in a k-d tree of chords, with kind bits and open-slot bitsets."""
+    """Venues in a grid (for the compiled searches), with kind bits and open-slot bitsets."""
 
     def __init__(
         self, venues: Sequence[VenueOption], kind_bits: Mapping[str, int], n_slots: int
@@ -220,19 +215,75 @@ class VenueIndex:
         self.kind_arr = np.array(self.kind, dtype=np.uint64)
         self.open = [_slot_mask(v.open_slots, n_slots) for v in ordered]
         self.open_words = words_of(self.open, max(1, math.ceil(n_slots / 64)))
-        self.tree = cKDTree(self.xyz) if self.v else None
+        self.grid = VenueGrid(self.xyz)
         self.n_slots = n_slots
-        self._combo: dict[tuple[int, int], tuple[cKDTree, I64] | None] = {}
 
-    def combo_tree(self, slot: int, kind: int) -> tuple[cKDTree, I64] | None:
-        """A k-d tree of the venues of one kind (bit) open at one slot, and their indices."""
-        key = (slot, kind)
-        if key not in self._combo:
-            w, b = divmod(slot, 64)
-            open_now = ((self.open_words[:, w] >> np.uint64(b)) & np.uint64(1)).astype(bool)
-            members = np.flatnonzero(open_now & (self.kind_arr == np.uint64(1 << kind)))
-            self._combo[key] = (cKDTree(self.xyz[members]), members) if len(members) else None
-        return self._combo[key]
+
+@numba.njit(cache=True)
+def _common(words: U64, a: int, b: int) -> bool:
+    for w in range(words.shape[1]):  # noqa: SIM110 (compiled: a plain loop, no generator)
+        if words[a, w] & words[b, w]:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _age_fits(age: F64, age_min: F64, age_max: F64, has_range: Bools, who: int, other: int) -> bool:
+    """`other` fits `who`'s age range (an unknown age, NaN, never fits a set range)."""
+    return (not has_range[who]) or (age_min[who] <= age[other] <= age_max[who])
+
+
+@numba.njit(cache=True)
+def _pair_ok(
+    i: I64,
+    j: I64,
+    xyz: F64,
+    reach: F64,
+    can_pair: Bools,
+    can_group: Bools,
+    lang_words: U64,
+    kind_words: U64,
+    free_words: U64,
+    interest_words: U64,
+    age: F64,
+    age_min: F64,
+    age_max: F64,
+    has_range: Bools,
+    forbidden_keys: I64,
+) -> Bools:
+    """Every pairwise hard constraint, per (i[k], j[k]): mutual reach, a group size both accept,
+    a common language, venue kind, free slot and interest, each in the other's age range, and
+    not blocked or recently met (`forbidden_keys`: sorted min * n + max)."""
+    n = xyz.shape[0]
+    out = np.zeros(i.shape[0], dtype=np.bool_)
+    for k in range(i.shape[0]):
+        a, b = i[k], j[k]
+        d = 0.0
+        for x in range(3):
+            d += (xyz[a, x] - xyz[b, x]) ** 2
+        if math.sqrt(d) > min(reach[a], reach[b]):
+            continue
+        if not ((can_pair[a] and can_pair[b]) or (can_group[a] and can_group[b])):
+            continue
+        if not (
+            _common(lang_words, a, b)
+            and _common(kind_words, a, b)
+            and _common(free_words, a, b)
+            and _common(interest_words, a, b)
+        ):
+            continue
+        if not (
+            _age_fits(age, age_min, age_max, has_range, a, b)
+            and _age_fits(age, age_min, age_max, has_range, b, a)
+        ):
+            continue
+        if forbidden_keys.shape[0]:
+            key = min(a, b) * n + max(a, b)
+            pos = np.searchsorted(forbidden_keys, key)
+            if pos < forbidden_keys.shape[0] and forbidden_keys[pos] == key:
+                continue
+        out[k] = True
+    return out
 
 
 def vocabularies(problem: MatchProblem) -> tuple[dict[str, int], int]:

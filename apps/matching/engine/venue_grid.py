@@ -1,0 +1,290 @@
+"""Compiled venue search (numba): the venue that minimises the farthest member's trip.
+
+Venues sit in a uniform grid over a plane tangent to the region. Projecting onto a plane never
+lengthens a distance, so a venue within chord r of a point lies within r of the point's
+projection: the grid finds every candidate, the exact chords decide. Searches run outward from
+the group's centre c (the midpoint of its two farthest-apart members), ring of grid cells by
+ring; for every venue v the farthest trip is at least |c - v| (triangle inequality), so once a
+ring lies farther than the best trip found, no venue beyond can beat it. No feasible venue lies
+farther from c than `limit` = min over members of |c - m| + reach(m).
+
+A venue is usable by a group when its kind is one every member accepts, it is open at a slot
+every member is free, and it is within every member's reach.
+
+These loops used to be numpy calls on arrays of a handful of elements (k-d tree queries per
+group), where the call overhead was the cost; compiled, a group's search takes microseconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+U64 = NDArray[np.uint64]
+
+_CELL_CHORD_KM = 0.5  # grid cell side; the city's venues are a few per cell
+_MAX_CELLS_PER_SIDE = 2000
+
+
+class VenueGrid:
+    """Venue indices bucketed by grid cell (CSR: `start[cell]..start[cell + 1]` in `order`)."""
+
+    def __init__(self, xyz: F64) -> None:
+        n = len(xyz)
+        centre = xyz.mean(axis=0) if n else np.array([1.0, 0.0, 0.0])
+        normal = centre / max(float(np.linalg.norm(centre)), 1e-12)
+        helper = np.array([0.0, 0.0, 1.0]) if abs(normal[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+        e1 = np.cross(helper, normal)
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(normal, e1)
+        self.basis = np.ascontiguousarray(np.stack([e1, e2]))  # (2, 3)
+        uv = xyz @ self.basis.T if n else np.zeros((0, 2))
+        lo = uv.min(axis=0) if n else np.zeros(2)
+        hi = uv.max(axis=0) if n else np.zeros(2)
+        extent = float(max(hi[0] - lo[0], hi[1] - lo[1], 0.0))
+        self.size = max(_CELL_CHORD_KM, extent / _MAX_CELLS_PER_SIDE)
+        self.origin = lo
+        self.nx = int((hi[0] - lo[0]) // self.size) + 1
+        self.ny = int((hi[1] - lo[1]) // self.size) + 1
+        cx = ((uv[:, 0] - lo[0]) // self.size).astype(np.int64) if n else np.zeros(0, np.int64)
+        cy = ((uv[:, 1] - lo[1]) // self.size).astype(np.int64) if n else np.zeros(0, np.int64)
+        cell = cx * self.ny + cy
+        self.order = np.argsort(cell, kind="stable").astype(np.int64)
+        counts = np.bincount(cell, minlength=self.nx * self.ny)
+        self.start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.params = np.array(
+            [self.origin[0], self.origin[1], self.size, self.nx, self.ny], dtype=np.float64
+        )
+
+
+@numba.njit(cache=True, inline="always")
+def _trip(vx: F64, m_xyz: F64, m_reach: F64) -> float:
+    """The farthest member's chord to venue point vx, or inf when one is out of reach."""
+    far = 0.0
+    for k in range(m_xyz.shape[0]):
+        d = math.sqrt(
+            (vx[0] - m_xyz[k, 0]) ** 2 + (vx[1] - m_xyz[k, 1]) ** 2 + (vx[2] - m_xyz[k, 2]) ** 2
+        )
+        if d > m_reach[k]:
+            return math.inf
+        if d > far:
+            far = d
+    return far
+
+
+@numba.njit(cache=True, inline="always")
+def _usable(v: int, v_kind: U64, v_open: U64, free: U64, kinds: np.uint64) -> bool:
+    if (v_kind[v] & kinds) == 0:
+        return False
+    for w in range(free.shape[0]):  # noqa: SIM110 (compiled: a plain loop, no generator)
+        if (v_open[v, w] & free[w]) != 0:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _centre(m_xyz: F64) -> tuple[F64, float]:
+    """Midpoint of the two farthest-apart members, and their squared chord."""
+    s = m_xyz.shape[0]
+    bi, bj, best = 0, 0, -1.0
+    for i in range(s):
+        for j in range(i + 1, s):
+            d = 0.0
+            for a in range(3):
+                d += (m_xyz[i, a] - m_xyz[j, a]) ** 2
+            if d > best:
+                best, bi, bj = d, i, j
+    c = np.empty(3)
+    for a in range(3):
+        c[a] = (m_xyz[bi, a] + m_xyz[bj, a]) / 2.0
+    return c, best
+
+
+@numba.njit(cache=True)
+def _limit(c: F64, m_xyz: F64, m_reach: F64) -> float:
+    out = math.inf
+    for k in range(m_xyz.shape[0]):
+        d = math.sqrt(
+            (c[0] - m_xyz[k, 0]) ** 2 + (c[1] - m_xyz[k, 1]) ** 2 + (c[2] - m_xyz[k, 2]) ** 2
+        )
+        out = min(out, d + m_reach[k])
+    return out
+
+
+@numba.njit(cache=True)
+def _best(
+    v_xyz: F64,
+    v_kind: U64,
+    v_open: U64,
+    basis: F64,
+    grid: F64,
+    start: I64,
+    order: I64,
+    c: F64,
+    limit: float,
+    m_xyz: F64,
+    m_reach: F64,
+    free: U64,
+    kinds: np.uint64,
+) -> tuple[float, int]:
+    """(smallest farthest trip chord, venue index) by rings around c; (inf, -1) when none."""
+    ox, oy, size = grid[0], grid[1], grid[2]
+    nx, ny = int(grid[3]), int(grid[4])
+    u = c[0] * basis[0, 0] + c[1] * basis[0, 1] + c[2] * basis[0, 2] - ox
+    w = c[0] * basis[1, 0] + c[1] * basis[1, 1] + c[2] * basis[1, 2] - oy
+    cx = math.floor(u / size)
+    cy = math.floor(w / size)
+    best, best_v = math.inf, -1
+    r = 0
+    while True:
+        # Every point of ring r is at least (r - 1) * size from c's projection.
+        near = (r - 1) * size
+        if near > limit or near >= best:
+            break
+        if cx - r < 0 and cx + r >= nx and cy - r < 0 and cy + r >= ny:
+            break  # the ring lies outside the grid on every side, and so will the next
+        for gx in range(max(0, cx - r), min(nx - 1, cx + r) + 1):
+            # Edge columns of the ring take every row; the others only its top and bottom.
+            step = 1 if (gx == cx - r or gx == cx + r) else 2 * r
+            for gy in range(cy - r, cy + r + 1, step):
+                if gy < 0 or gy >= ny:
+                    continue
+                cell = gx * ny + gy
+                for p in range(start[cell], start[cell + 1]):
+                    v = order[p]
+                    if not _usable(v, v_kind, v_open, free, kinds):
+                        continue
+                    t = _trip(v_xyz[v], m_xyz, m_reach)
+                    if t < best or (t == best and v < best_v):
+                        best, best_v = t, v
+        r += 1
+    return best, best_v
+
+
+@numba.njit(cache=True)
+def best_trip(
+    v_xyz: F64,
+    v_kind: U64,
+    v_open: U64,
+    basis: F64,
+    grid: F64,
+    start: I64,
+    order: I64,
+    m_xyz: F64,
+    m_reach: F64,
+    free: U64,
+    kinds: np.uint64,
+) -> float:
+    """The group's smallest farthest trip chord (inf: no usable venue)."""
+    c, _ = _centre(m_xyz)
+    limit = _limit(c, m_xyz, m_reach)
+    t, _ = _best(
+        v_xyz, v_kind, v_open, basis, grid, start, order, c, limit, m_xyz, m_reach, free, kinds
+    )
+    return t
+
+
+@numba.njit(cache=True)
+def pair_trips(
+    v_xyz: F64,
+    v_kind: U64,
+    v_open: U64,
+    basis: F64,
+    grid: F64,
+    start: I64,
+    order: I64,
+    a: F64,
+    b: F64,
+    ra: F64,
+    rb: F64,
+    free: U64,
+    kinds: U64,
+) -> F64:
+    """Per pair, the smallest farthest trip chord (inf: no usable venue)."""
+    n = a.shape[0]
+    out = np.empty(n)
+    m_xyz = np.empty((2, 3))
+    m_reach = np.empty(2)
+    c = np.empty(3)
+    for k in range(n):
+        for x in range(3):
+            m_xyz[0, x] = a[k, x]
+            m_xyz[1, x] = b[k, x]
+            c[x] = (a[k, x] + b[k, x]) / 2.0
+        m_reach[0], m_reach[1] = ra[k], rb[k]
+        half_sq = 0.0
+        for x in range(3):
+            half_sq += ((a[k, x] - b[k, x]) / 2.0) ** 2
+        half = math.sqrt(half_sq)
+        # A usable venue lies in both reach discs; there |v - c|^2 = (|v-a|^2 + |v-b|^2)/2 - half^2.
+        lens = math.sqrt(max(0.0, (ra[k] ** 2 + rb[k] ** 2) / 2.0 - half_sq))
+        limit = min(half + min(ra[k], rb[k]), lens) * (1 + 1e-12) + 1e-9
+        out[k], _ = _best(
+            v_xyz,
+            v_kind,
+            v_open,
+            basis,
+            grid,
+            start,
+            order,
+            c,
+            limit,
+            m_xyz,
+            m_reach,
+            free[k],
+            kinds[k],
+        )
+    return out
+
+
+@numba.njit(cache=True)
+def ranked(
+    v_xyz: F64,
+    v_kind: U64,
+    v_open: U64,
+    basis: F64,
+    grid: F64,
+    start: I64,
+    order: I64,
+    m_xyz: F64,
+    m_reach: F64,
+    free: U64,
+    kinds: np.uint64,
+) -> tuple[F64, I64]:
+    """Every usable venue within reach of all members, by (farthest trip chord, venue index)."""
+    c, _ = _centre(m_xyz)
+    limit = _limit(c, m_xyz, m_reach)
+    ox, oy, size = grid[0], grid[1], grid[2]
+    nx, ny = int(grid[3]), int(grid[4])
+    u = c[0] * basis[0, 0] + c[1] * basis[0, 1] + c[2] * basis[0, 2] - ox
+    w = c[0] * basis[1, 0] + c[1] * basis[1, 1] + c[2] * basis[1, 2] - oy
+    x0 = max(0, math.floor((u - limit) / size))
+    x1 = min(nx - 1, math.floor((u + limit) / size))
+    y0 = max(0, math.floor((w - limit) / size))
+    y1 = min(ny - 1, math.floor((w + limit) / size))
+    trips = []
+    idx = []
+    for gx in range(x0, x1 + 1):
+        for gy in range(y0, y1 + 1):
+            cell = gx * ny + gy
+            for p in range(start[cell], start[cell + 1]):
+                v = order[p]
+                if not _usable(v, v_kind, v_open, free, kinds):
+                    continue
+                t = _trip(v_xyz[v], m_xyz, m_reach)
+                if t < math.inf:
+                    trips.append(t)
+                    idx.append(v)
+    t_arr = np.array(trips, dtype=np.float64)
+    i_arr = np.array(idx, dtype=np.int64)
+    if len(trips) == 0:
+        return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64)
+    by_index = np.argsort(i_arr)
+    t_arr, i_arr = t_arr[by_index], i_arr[by_index]
+    by_trip = np.argsort(t_arr, kind="mergesort")  # stable: ties stay by venue index
+    return t_arr[by_trip], i_arr[by_trip]
