@@ -58,6 +58,18 @@ def test_region_pairs_reach_the_exact_optimum_of_the_candidate_graph(seed: int) 
     assert pair_total(prob, found) >= 0.999 * blossom_optimum(prob)
 
 
+def test_odd_cycles_settled_one_at_a_time_stay_close_to_the_optimum(monkeypatch) -> None:
+    # Large regions settle each odd cycle's neighbourhood on its own (their union is one giant
+    # component in a city); force that path on a small one.
+    monkeypatch.setattr(pairs_module, "_SETTLE_TOGETHER", 0)
+    prob = round_problem(400, seed=1, group_mix=(("pair", 1.0),))
+
+    found = run(prob)
+
+    assert len({p for pair in found for p in pair}) == 2 * len(found)
+    assert pair_total(prob, found) >= 0.995 * blossom_optimum(prob)
+
+
 def test_three_people_who_all_fit_make_one_pair_not_a_cycle() -> None:
     # The relaxation's best answer is the 3-cycle (each person "half" with both others).
     prob = problem([person(1, 0.0), person(2, 0.2), person(3, 0.4)], [venue(1, 0.2)])

@@ -9,7 +9,7 @@ no shorter than half the distance between homes), and each person keeps their be
 `keep_per_person`. Memory is O(n * k).
 
 Edge weights here are optimistic (trip = half the distance between homes, and a venue assumed
-to exist); the solver replaces them by exact ones lazily, for the edges it actually uses.
+to exist); `exact_weights` gives the exact ones (venue search included) for pair scoring.
 """
 
 from __future__ import annotations
@@ -194,16 +194,3 @@ def _top_k(n: int, i: I64, j: I64, score: F64, k: int, seed: int, user_ids: I64)
     rank = np.arange(len(order)) - starts
     chosen[edge[order[rank < k]]] = True
     return chosen
-
-
-def top_per_node(i: I64, j: I64, w: F64, k: int) -> I64:
-    """Positions of the edges among the k heaviest of either endpoint."""
-    m = len(i)
-    if m == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.concatenate([i, j])
-    pos = np.concatenate([np.arange(m), np.arange(m)])
-    order = np.lexsort((pos, -np.concatenate([w, w]), ends))
-    sorted_ends = ends[order]
-    rank = np.arange(len(order)) - np.searchsorted(sorted_ends, sorted_ends, side="left")
-    return np.unique(pos[order[rank < k]])

@@ -27,7 +27,7 @@ import rustworkx as rx
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from .edges import Edges, exact_weights, tie_break, top_per_node
+from .edges import Edges, exact_weights, tie_break
 from .geometry import EARTH_RADIUS_KM
 from .population import Population, VenueIndex
 from .travel import group_travel
@@ -35,8 +35,6 @@ from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
 
 _EPS = 1e-9
 _MISSING = object()
-_LAZY_TOLERANCE = 2e-4  # relative gap of a cell's matching to its exact optimum, at most
-_LAZY_ROUNDS = 6
 _EJECT_TRIES = 6
 _WINDOW = 24
 _MIN_WINDOWS = 20
@@ -86,9 +84,11 @@ class CellSolver:
             nbrs[b].append((w, a))
             self.pair_cache[a * n + b] = (it, ch)
         self.nbrs = [[q for _, q in sorted(lst, key=lambda t: (-t[0], t[1]))] for lst in nbrs]
-        # Pair scores: optimistic until `exact[k]`, then exact (-inf: no usable venue).
+        # Pair scores, exact (-inf: no usable venue) for every edge of two people who accept
+        # pairs; the other edges keep their optimistic weight, which only ranks candidates.
         self.w = edges.weight.copy()
-        self.exact = np.zeros(len(edges), dtype=bool)
+        pair_edges = np.flatnonzero(edges.pair_ok)
+        self.w[pair_edges] = exact_weights(pop, venues, objective, edges, pair_edges)
         self.edge_index = {(a, b): k for k, (a, b) in enumerate(zip(ei, ej, strict=True))}
         self.group_cache: dict[Members, float | None] = {}
         self.group_of = [-1] * n
@@ -175,10 +175,6 @@ class CellSolver:
         if len(members) == 2 and self.can_pair[members[0]] and self.can_pair[members[1]]:
             k = self.edge_index.get(members)
             if k is not None:
-                if not self.exact[k]:
-                    if self.w[k] < max(need, _EPS):
-                        return None
-                    self._exact_one(k, members)
                 w = float(self.w[k])
                 result = w if w > _EPS else None
                 self.group_cache[members] = result
@@ -219,25 +215,6 @@ class CellSolver:
             return None
         value, diameter, _, _ = base
         return value - self.obj.travel_per_km * len(members) * _km(diameter / 2.0)
-
-    def _exact_one(self, k: int, members: Members) -> None:
-        base = self._base(members)
-        if base is None:
-            self.w[k] = -np.inf
-        else:
-            value, _, free, kinds = base
-            idx = np.array(members, dtype=np.int64)
-            chord = group_travel(self.venues, self.pop.xyz[idx], self.pop.reach[idx], free, kinds)
-            self.w[k] = (
-                value - self.obj.travel_per_km * 2 * _km(chord) if math.isfinite(chord) else -np.inf
-            )
-        self.exact[k] = True
-
-    def _exact_many(self, which: np.ndarray) -> None:
-        todo = which[~self.exact[which]]
-        if len(todo):
-            self.w[todo] = exact_weights(self.pop, self.venues, self.obj, self.edges, todo)
-            self.exact[todo] = True
 
     def leftover(self, members: Members) -> float:
         """Value of what remains of a group after someone leaves (0 when it dissolves)."""
@@ -283,14 +260,7 @@ class CellSolver:
 
     # ---------------------------------------------------------------- exact matching
     def match_pairs(self) -> None:
-        """Re-pair optimally everyone who accepts pairs and is free or in a pair.
-
-        Lazy exactness: unevaluated edges carry optimistic weights (>= exact). After each
-        blossom run the matched edges are evaluated exactly; once every matched edge is exact,
-        no other matching can beat it (its weight under the exact weights is at most its weight
-        under the optimistic ones), so the matching is optimal for the exact weights. The loop
-        also stops once the matching's exact weight is within `_LAZY_TOLERANCE` of the
-        optimistic bound (so within that of the optimum), or after `_LAZY_ROUNDS` runs."""
+        """Re-pair optimally everyone who accepts pairs and is free or in a pair."""
         free = [
             p
             for p in range(self.n)
@@ -316,46 +286,25 @@ class CellSolver:
         ids = self.pop.user_ids
         jitter_all = tie_break(self.params.seed, ids[e.i[pool_edges]], ids[e.j[pool_edges]])
         jitter_x = tie_break(self.params.seed, ids[xi], ids[xj])
-        # Evaluate each person's few most promising edges up front: the lazy loop then needs
-        # only a couple of blossom runs instead of one per wave of disappointments.
-        self._exact_many(
-            pool_edges[top_per_node(e.i[pool_edges], e.j[pool_edges], self.w[pool_edges], 3)]
+        live = self.w[pool_edges] > _EPS
+        sel = pool_edges[live]
+        ei = np.concatenate([e.i[sel], xi])
+        ej = np.concatenate([e.j[sel], xj])
+        w = np.concatenate([self.w[sel], xw])
+        jitter = np.concatenate([jitter_all[live], jitter_x])
+        if not len(ei):
+            return
+        iw = np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64)
+        graph = rx.PyGraph()
+        graph.add_nodes_from(range(self.n))
+        graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
+        matching = sorted(
+            (min(a, b), max(a, b)) for a, b in rx.max_weight_matching(graph, weight_fn=lambda x: x)
         )
-        rounds = 0
-        while True:
-            live = self.w[pool_edges] > _EPS
-            sel = pool_edges[live]
-            ei = np.concatenate([e.i[sel], xi])
-            ej = np.concatenate([e.j[sel], xj])
-            w = np.concatenate([self.w[sel], xw])
-            jitter = np.concatenate([jitter_all[live], jitter_x])
-            if not len(ei):
-                return
-            iw = np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64)
-            graph = rx.PyGraph()
-            graph.add_nodes_from(range(self.n))
-            graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
-            matching = sorted(
-                (min(a, b), max(a, b))
-                for a, b in rx.max_weight_matching(graph, weight_fn=lambda x: x)
-            )
-            used = np.array([self.edge_index.get(m, -1) for m in matching], dtype=np.int64)
-            used = used[used >= 0]
-            if self.exact[used].all():
-                break
-            optimistic = float(self.w[used].sum())
-            self._exact_many(used)
-            rounds += 1
-            # The matching is within (optimistic - exact) of the optimum: stop when that is
-            # negligible rather than paying more blossom runs for it.
-            if optimistic - float(self.w[used].sum()) <= _LAZY_TOLERANCE * abs(optimistic) or (
-                rounds >= _LAZY_ROUNDS
-            ):
-                break
         current = {self.group_of[p] for p in free if self.group_of[p] >= 0}
         new = [(pair, self.value(pair)) for pair in matching]
         if sum(v for _, v in new if v is not None) < sum(self.score[g] for g in current) - 1e-9:
-            return  # stopped early short of what is there already: keep it
+            return  # weights rounded to micro-points may tip a tie: keep what is there
         for gid in current:
             self._drop(gid)
         for pair, v in new:
