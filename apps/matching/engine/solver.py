@@ -10,8 +10,9 @@
 4. Exact matching again over everyone currently in a pair or free (groups of 3+ fixed), then
    local search again; repeated while it helps.
 5. Exact small solves: windows of <= 24 people grown breadth first from free people over the
-   candidate graph, re-packed optimally over every feasible group of 2-4 (a MILP); applied only
-   when their exact value beats the window's current groups.
+   candidate graph, re-packed optimally over every feasible group of 2-4 (a compiled branch
+   and bound, `packing`); applied only when their exact value beats the window's current
+   groups.
 
 Every group the solver keeps is feasible under every hard constraint and scores > 0.
 """
@@ -24,11 +25,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import rustworkx as rx
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
 
 from .edges import Edges, exact_weights, tie_break
 from .geometry import EARTH_RADIUS_KM
+from .packing import pack
 from .population import Population, VenueIndex
 from .travel import group_travel
 from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
@@ -490,7 +490,7 @@ class CellSolver:
         """Exact small solves: around a free person, take them, their candidates' groups, then
         those people's candidates' groups (breadth first, a window of at most `_WINDOW` people),
         enumerate every feasible group of 2-`_WINDOW_GROUP` inside it, and re-pack the window
-        optimally (a small MILP). Replaces the window's groups only when strictly better."""
+        optimally (`packing.pack`). Replaces the window's groups only when strictly better."""
         improved = 0
         todo = [p for p in range(self.n) if self.group_of[p] < 0 and self.nbrs[p]]
         todo = [todo[k] for k in self.rng.permutation(len(todo))][:windows]
@@ -509,7 +509,7 @@ class CellSolver:
             exact = [False] * len(options)
             best, best_k = before + 1e-6, None
             for _ in range(_WINDOW_ROUNDS):
-                chosen_k, value = _pack(members, options, values)
+                chosen_k, value = pack(members, options, values)
                 if value <= best:
                     break
                 proven = all(exact[k] for k in chosen_k)
@@ -601,30 +601,3 @@ class CellSolver:
         if self.objective_value() < start - 1e-6:
             return start_groups
         return self.result()
-
-
-def _pack(
-    members: list[int], options: list[Members], values: list[float]
-) -> tuple[list[int], float]:
-    """The best set of disjoint groups among `options` (exact, HiGHS through scipy)."""
-    keep = [k for k, v in enumerate(values) if v > _EPS]
-    if not keep:
-        return [], 0.0
-    where = {m: r for r, m in enumerate(members)}
-    rows, cols = [], []
-    for col, k in enumerate(keep):
-        for m in options[k]:
-            rows.append(where[m])
-            cols.append(col)
-    a = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(members), len(keep)))
-    c = -np.array([values[k] for k in keep])
-    res = milp(
-        c,
-        constraints=LinearConstraint(a, ub=np.ones(len(members))),
-        integrality=np.ones(len(keep)),
-        bounds=Bounds(0, 1),
-    )
-    if res.x is None:
-        return [], 0.0
-    chosen = [keep[col] for col in np.flatnonzero(res.x > 0.5)]
-    return chosen, float(sum(values[k] for k in chosen))
