@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import rustworkx as rx
 
+from . import moves
 from .edges import Edges, exact_weights, tie_break
 from .geometry import EARTH_RADIUS_KM
 from .packing import pack
@@ -96,6 +97,8 @@ class CellSolver:
         self.score: dict[int, float] = {}
         self._next = 0
         self.rng = np.random.default_rng(params.seed)
+        self._arrays: moves.Arrays | None = None
+        self._compiled_cache = None
 
     # ---------------------------------------------------------------- evaluation
     def _pair_info(self, a: int, b: int) -> tuple[float, float] | None:
@@ -314,35 +317,67 @@ class CellSolver:
     # ---------------------------------------------------------------- local search
     def local_search(self, passes: int) -> int:
         """First-improvement moves until no person can improve, at most `passes` examinations
-        per person on average. After a move only its neighbourhood is examined again."""
+        per person on average. After a move only its neighbourhood is examined again. Runs
+        compiled (`moves.local_search`, the same moves as `_best_move`) on a copy of the
+        partition in arrays."""
         # Moves among pairs only are what exact matching already optimises: the search is for
         # people who may be in groups of 3+.
         active = [p for p in range(self.n) if self.nbrs[p] and self.can_group[p]]
-        queue = deque(active[k] for k in self.rng.permutation(len(active)))
-        queued = [False] * self.n
-        for p in queue:
-            queued[p] = True
-        budget = passes * len(active)
-        moves = 0
-        while queue and budget > 0:
-            budget -= 1
-            p = queue.popleft()
-            queued[p] = False
-            changed = self._improve(p)
-            if changed is None:
-                continue
-            moves += 1
-            for m in changed:
-                for q in (m, *self.nbrs[m]):
-                    if not queued[q] and self.can_group[q] and self.nbrs[q]:
-                        queued[q] = True
-                        queue.append(q)
-        return moves
+        order = np.array([active[k] for k in self.rng.permutation(len(active))], dtype=np.int64)
+        arrays = self._compiled()
+        state, free_ids, n_free = self._export()
+        found, _ = moves.local_search(
+            arrays.people, arrays.venues, arrays.objective, arrays.pairs, arrays.nbrs,
+            self._compiled_cache, state, free_ids, n_free, order, passes * len(active),
+            self.params.search_neighbours,
+        )  # fmt: skip
+        self._import(state)
+        return int(found)
 
-    def _improve(self, p: int) -> list[int] | None:
-        """Apply the best improving move for p; return the people whose group changed."""
-        found = self._best_move(p, _EPS)
-        return None if found is None else self._apply(p, found[1])
+    def _compiled(self) -> moves.Arrays:
+        if self._arrays is None:
+            e = self.edges
+            pair_edges = np.flatnonzero(e.pair_ok)
+            keys = e.i[pair_edges] * self.n + e.j[pair_edges]
+            order = np.argsort(keys)
+            starts = np.cumsum([0] + [len(x) for x in self.nbrs]).astype(np.int64)
+            flat = np.array([q for x in self.nbrs for q in x], dtype=np.int64)
+            self._arrays = moves.Arrays(
+                self.pop,
+                self.venues,
+                self.obj,
+                keys[order],
+                self.w[pair_edges][order],
+                starts,
+                flat,
+            )
+            self._compiled_cache = moves.new_cache()
+        return self._arrays
+
+    def _export(self) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
+        """The partition as arrays (group_of, members, size, score) and the unused rows."""
+        rows = self.n + 1
+        group_of = np.full(self.n, -1, dtype=np.int64)
+        members = np.full((rows, MAX_GROUP), -1, dtype=np.int64)
+        size = np.zeros(rows, dtype=np.int64)
+        score = np.zeros(rows)
+        for r, gid in enumerate(sorted(self.groups)):
+            g = self.groups[gid]
+            members[r, : len(g)] = g
+            size[r] = len(g)
+            score[r] = self.score[gid]
+            group_of[list(g)] = r
+        used = len(self.groups)
+        free_ids = np.zeros(rows, dtype=np.int64)  # a stack of unused rows, lowest on top
+        free_ids[: rows - used] = np.arange(rows - 1, used - 1, -1)
+        return (group_of, members, size, score), free_ids, rows - used
+
+    def _import(self, state: tuple[np.ndarray, ...]) -> None:
+        _, members, size, score = state
+        for gid in list(self.groups):
+            self._drop(gid)
+        for r in np.flatnonzero(size > 0).tolist():
+            self._add(tuple(members[r, : size[r]].tolist()), float(score[r]))
 
     def _best_move(
         self, p: int, threshold: float
