@@ -49,3 +49,12 @@ def test_packing_equals_a_milp_optimum_and_uses_nobody_twice(seed: int) -> None:
 
 def test_worthless_groups_are_never_packed() -> None:
     assert pack([1, 2, 3], [(1, 2), (2, 3)], [0.0, -1.0]) == ([], 0.0)
+
+
+def test_a_floor_at_or_above_the_optimum_finds_nothing_and_below_it_the_optimum() -> None:
+    members = [1, 2, 3, 4]
+    options = [(1, 2), (3, 4), (1, 3), (2, 4)]
+    values = [3.0, 3.0, 2.0, 5.0]  # best: (1, 3) + (2, 4) = 7
+
+    assert pack(members, options, values, floor=7.0) == ([], 0.0)
+    assert pack(members, options, values, floor=6.9) == ([2, 3], 7.0)

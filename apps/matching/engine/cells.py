@@ -45,6 +45,7 @@ from .types import (
     MatchProblem,
     MatchResult,
     MatchStats,
+    VenueOption,
 )
 
 _MIN_BAND_KM = 1.0
@@ -347,9 +348,41 @@ def _pairs_of_piece(job: tuple[MatchProblem, tuple[tuple[int, ...], ...]]) -> li
 
 def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
     if workers > 1 and len(items) > 1:
+        _load_compiled_code()
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             return list(pool.map(fn, items))
     return [fn(x) for x in items]
+
+
+_compiled_code_loaded = False
+
+
+def _load_compiled_code() -> None:
+    """Load the compiled kernels (numba's on-disk cache) in this process, once, by solving a
+    tiny round: forked workers then inherit them instead of each loading them again (~4 s per
+    process, paid at every phase's fresh pool otherwise)."""
+    global _compiled_code_loaded
+    if _compiled_code_loaded:
+        return
+    _compiled_code_loaded = True
+    lat, lng = 48.137, 11.575
+    people = tuple(
+        Candidate(
+            user_id=k,
+            lat=lat + 0.001 * k,
+            lng=lng,
+            max_travel_km=5.0,
+            interest_ids=frozenset({1}),
+            free_slots=frozenset({0}),
+            languages=frozenset({"de"}),
+            group_size="pair" if k == 0 else "any",
+        )
+        for k in range(6)
+    )
+    venue = VenueOption(
+        venue_id=1, lat=lat + 0.002, lng=lng, kind="cafe", open_slots=frozenset({0})
+    )
+    match_region(MatchProblem(candidates=people, venues=(venue,)))
 
 
 def _spatial_chunks(

@@ -540,3 +540,50 @@ def local_search(
                     queue[(head + count) % (n + 1)] = q
                     count += 1
     return moves, n_free
+
+
+@numba.njit(cache=True)
+def window_options(people, venues, obj, pairs, cache, window, largest):
+    """Every group of 2..`largest` people of `window` (sorted) worth more than nothing, with
+    its exact value: (members, one row per group padded with -1; values)."""
+    w = window.shape[0]
+    rows = [np.full(_MAX, -1, dtype=np.int64) for _ in range(0)]
+    vals = [0.0 for _ in range(0)]
+    m = np.full(_MAX, -1, dtype=np.int64)
+    # Depth-first over index-ordered combinations; a branch stops at the first incompatible pair.
+    idx = np.zeros(_MAX, dtype=np.int64)
+    depth = 0
+    idx[0] = 0
+    while depth >= 0:
+        if idx[depth] >= w:
+            depth -= 1
+            if depth >= 0:
+                idx[depth] += 1
+            continue
+        q = window[idx[depth]]
+        fits = True
+        for x in range(depth):
+            if _pair_info(people, m[x], q)[1] < 0:
+                fits = False
+                break
+        if not fits:
+            idx[depth] += 1
+            continue
+        m[depth] = q
+        size = depth + 1
+        if size >= 2:
+            v = value(people, venues, obj, pairs, cache, m, size, _EPS)
+            if v != _NONE:
+                row = np.full(_MAX, -1, dtype=np.int64)
+                row[:size] = m[:size]
+                rows.append(row)
+                vals.append(v)
+        if size < largest:
+            depth += 1
+            idx[depth] = idx[depth - 1] + 1
+        else:
+            idx[depth] += 1
+    out = np.full((len(rows), _MAX), -1, dtype=np.int64)
+    for k in range(len(rows)):
+        out[k, :] = rows[k]
+    return out, np.array(vals, dtype=np.float64)

@@ -20,22 +20,25 @@ _EPS = 1e-9
 
 
 def pack(
-    members: list[int], options: list[tuple[int, ...]], values: list[float]
+    members: list[int], options: list[tuple[int, ...]], values: list[float], floor: float = 0.0
 ) -> tuple[list[int], float]:
-    """Indices of the best set of disjoint `options` (groups of `members`) and its value."""
+    """Indices of the best set of disjoint `options` (groups of `members`) and its value; only
+    packings worth more than `floor` are searched for (none found: `([], 0.0)`)."""
     where = {m: r for r, m in enumerate(members)}
     keep = [k for k, v in enumerate(values) if v > _EPS]
     if not keep:
         return [], 0.0
     masks = np.array([sum(1 << where[m] for m in options[k]) for k in keep], dtype=np.int64)
     vals = np.array([values[k] for k in keep], dtype=np.float64)
-    chosen = _pack(masks, vals, len(members))
+    chosen = _pack(masks, vals, len(members), floor)
     picked = [keep[c] for c in chosen.tolist()]
     return picked, float(sum(values[k] for k in picked))
 
 
 @numba.njit(cache=True)
-def _pack(masks: NDArray[np.int64], values: NDArray[np.float64], n: int) -> NDArray[np.int64]:
+def _pack(
+    masks: NDArray[np.int64], values: NDArray[np.float64], n: int, floor: float
+) -> NDArray[np.int64]:
     m = masks.shape[0]
     width = 1
     sizes = np.zeros(m, dtype=np.int64)
@@ -80,7 +83,7 @@ def _pack(masks: NDArray[np.int64], values: NDArray[np.float64], n: int) -> NDAr
     pick = np.empty(n + 1, dtype=np.int64)
     share = np.zeros(n)
     count = np.zeros(n, dtype=np.int64)
-    best_value = 0.0
+    best_value = max(floor, 0.0)  # a cut below it loses nothing the caller wants
     best_pick = np.empty(0, dtype=np.int64)
     d = 0
     fresh = True

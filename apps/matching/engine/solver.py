@@ -39,7 +39,6 @@ _MISSING = object()
 _EJECT_TRIES = 6
 _WINDOW = 24
 _MIN_WINDOWS = 20
-_WINDOW_ROUNDS = 5
 _WINDOW_GROUP = 4
 _TWO_R = 2.0 * EARTH_RADIUS_KM
 _WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
@@ -524,40 +523,28 @@ class CellSolver:
     def lns(self, windows: int) -> int:
         """Exact small solves: around a free person, take them, their candidates' groups, then
         those people's candidates' groups (breadth first, a window of at most `_WINDOW` people),
-        enumerate every feasible group of 2-`_WINDOW_GROUP` inside it, and re-pack the window
-        optimally (`packing.pack`). Replaces the window's groups only when strictly better."""
+        score every feasible group of 2-`_WINDOW_GROUP` inside it exactly (compiled,
+        `moves.window_options`), and re-pack the window optimally (`packing.pack`). Replaces
+        the window's groups only when strictly better."""
         improved = 0
         todo = [p for p in range(self.n) if self.group_of[p] < 0 and self.nbrs[p]]
         todo = [todo[k] for k in self.rng.permutation(len(todo))][:windows]
+        a = self._compiled()
         for p in todo:
             if self.group_of[p] >= 0:
                 continue
             members = self._window(p)
             current = {self.group_of[m] for m in members if self.group_of[m] >= 0}
             before = sum(self.score[g] for g in current)
-            options = self._window_groups(members) + [self.groups[g] for g in current]
-            # Lazy exactness again: pack on optimistic values (no venue search), make the chosen
-            # groups exact, re-pack until the chosen ones are all exact (then it is optimal).
-            # Each round's choice, once exact, is a valid packing: the best one is kept even when
-            # the rounds run out before the optimum is proven.
-            values = [self.upper(g) or 0.0 for g in options]
-            exact = [False] * len(options)
-            best, best_k = before + 1e-6, None
-            for _ in range(_WINDOW_ROUNDS):
-                chosen_k, value = pack(members, options, values)
-                if value <= best:
-                    break
-                proven = all(exact[k] for k in chosen_k)
-                for k in chosen_k:
-                    if not exact[k]:
-                        values[k], exact[k] = self.value(options[k]) or 0.0, True
-                value = sum(values[k] for k in chosen_k)
-                if value > best:
-                    best, best_k = value, chosen_k
-                if proven:
-                    break
-            if best_k is not None:
-                chosen = [options[k] for k in best_k]
+            rows, found = moves.window_options(
+                a.people, a.venues, a.objective, a.pairs, self._compiled_cache,
+                np.array(members, dtype=np.int64), _WINDOW_GROUP,
+            )  # fmt: skip
+            options = [tuple(r[r >= 0].tolist()) for r in rows] + [self.groups[g] for g in current]
+            values = found.tolist() + [self.score[g] for g in current]
+            chosen_k, value = pack(members, options, values, floor=before + 1e-6)
+            if value > before + 1e-6:
+                chosen = [options[k] for k in chosen_k]
                 for g in current:
                     self._drop(g)
                 for g in chosen:
@@ -580,31 +567,6 @@ class CellSolver:
                 window.update(grp)
                 queue.extend(grp)
         return sorted(window)
-
-    def _window_groups(self, members: list[int]) -> list[Members]:
-        pop = self.pop
-        out: list[Members] = []
-
-        def extend(
-            chosen: list[int], start: int, ints: int, langs: int, kinds: int, free: int
-        ) -> None:
-            if len(chosen) >= 2:
-                g = tuple(chosen)
-                if self.upper(g) is not None:
-                    out.append(g)
-            if len(chosen) == _WINDOW_GROUP:
-                return
-            for k in range(start, len(members)):
-                m = members[k]
-                if any(self._pair_info(c, m) is None for c in chosen):
-                    continue
-                i2, l2 = ints & pop.interests[m], langs & pop.langs[m]
-                k2, f2 = kinds & pop.kinds[m], free & pop.free[m]
-                if i2 and l2 and k2 and f2:
-                    extend([*chosen, m], k + 1, i2, l2, k2, f2)
-
-        extend([], 0, -1, -1, -1, -1)
-        return out
 
     # ---------------------------------------------------------------- driver
     def solve(self, warm: Iterable[Sequence[int]] | None = None) -> list[Members]:
