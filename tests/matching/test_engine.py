@@ -257,7 +257,8 @@ def test_two_people_on_either_side_of_a_cell_border_are_matched() -> None:
     assert (1, 2) in groups_of(result)
 
 
-def test_distributed_pipeline_equals_in_process_result() -> None:
+@pytest.mark.parametrize("repair_passes", [0, 2])  # seam repair is off by default
+def test_distributed_pipeline_equals_in_process_result(repair_passes: int) -> None:
     people = [
         person(
             k,
@@ -269,7 +270,11 @@ def test_distributed_pipeline_equals_in_process_result() -> None:
         for k in range(1, 43)
     ]
     p = problem(
-        people, [venue(v, 0.6 * v, 0.6 * v) for v in range(1, 6)], capacity=3, max_cell_size=10
+        people,
+        [venue(v, 0.6 * v, 0.6 * v) for v in range(1, 6)],
+        capacity=3,
+        max_cell_size=10,
+        repair_passes=repair_passes,
     )
 
     plan = plan_cells(p)
@@ -281,6 +286,7 @@ def test_distributed_pipeline_equals_in_process_result() -> None:
 
     assert len(plan.cells) > 1
     assert merged.groups == solve(p).groups
+    assert check_violations(p, merged) == []
 
 
 # ----------------------------------------------------------------------------- determinism

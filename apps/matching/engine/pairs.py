@@ -35,6 +35,7 @@ from .types import EngineParams, Objective
 
 _EPS = 1e-9
 _WEIGHT_SCALE = 1_000_000
+_BLOSSOM_UP_TO = 1_500  # people in a matching: exact blossom up to here (~60 ms)
 _SETTLE_TOGETHER = 2_000  # odd-cycle neighbourhoods up to this many people: one blossom
 
 
@@ -62,6 +63,23 @@ def best_pairs(
     pairs = _solve(pop.n, weights)
     total = float(weights.w[weights.index_of(_keys(pop.n, pairs))].sum()) if pairs else 0.0
     return pairs if total > warm_total + 1e-9 else warm
+
+
+def heavy_matching(n: int, i: I64, j: I64, w: F64) -> list[tuple[int, int]]:
+    """A matching of n nodes on the edges (i[k] < j[k], each pair once, weight w[k] > 0) of
+    (near-)maximum weight: an exact blossom when at most `_BLOSSOM_UP_TO` people have an edge;
+    above, the way `best_pairs` finds one (the double cover's assignment, rounded, odd cycles
+    settled by small blossoms): a blossom costs ~n^2.2 (0.36 s at 3,000 people) and this
+    stays within a few tenths of a percent of it."""
+    if not len(i):
+        return []
+    if len(np.unique(np.concatenate([i, j]))) <= _BLOSSOM_UP_TO:
+        graph = rx.PyGraph()
+        graph.add_nodes_from(range(n))
+        scaled = np.round(np.asarray(w) * _WEIGHT_SCALE).astype(np.int64)
+        graph.add_edges_from(list(zip(i.tolist(), j.tolist(), scaled.tolist(), strict=True)))
+        return [(min(a, b), max(a, b)) for a, b in rx.max_weight_matching(graph, weight_fn=int)]
+    return _solve(n, _Weights(n, i, j, w))
 
 
 def _solve(n: int, weights: _Weights) -> list[tuple[int, int]]:

@@ -1,13 +1,14 @@
-"""Solving one cell: exact pair matching plus local search over groups.
+"""Solving one cell: pair matching plus local search over groups.
 
-1. Exact maximum-weight matching (rustworkx blossom) of everyone who accepts pairs, on the
-   candidate graph's pair scores.
+1. Near-maximum-weight matching of everyone who accepts pairs, on the candidate graph's exact
+   pair scores (`pairs.heavy_matching`: the LP relaxation as an assignment, odd cycles settled
+   by small exact blossoms).
 2. Local search over the whole partition, first-improvement, each move strictly raising the
    objective: join a neighbour's group, swap places with one of its members (or take the place
    of one, who becomes free), pair or form a triple with free neighbours.
 3. Ejection chains: a free person takes someone's place, who moves on (kept only when the two
    steps together improve).
-4. Exact matching again over everyone currently in a pair or free (groups of 3+ fixed), then
+4. Matching again over everyone currently in a pair or free (groups of 3+ fixed), then
    local search again; repeated while it helps.
 5. Exact small solves: windows of <= 24 people grown breadth first from free people over the
    candidate graph, re-packed optimally over every feasible group of 2-4 (a compiled branch
@@ -24,12 +25,12 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-import rustworkx as rx
 
 from . import moves
-from .edges import Edges, exact_weights, tie_break
+from .edges import Edges, exact_weights
 from .geometry import EARTH_RADIUS_KM
 from .packing import pack
+from .pairs import heavy_matching
 from .population import Population, VenueIndex
 from .travel import group_travel
 from .types import MAX_GROUP, MIN_GROUP, EngineParams, Objective
@@ -41,7 +42,6 @@ _WINDOW = 24
 _MIN_WINDOWS = 20
 _WINDOW_GROUP = 4
 _TWO_R = 2.0 * EARTH_RADIUS_KM
-_WEIGHT_SCALE = 1_000_000  # matching needs integer weights: micro-points
 
 
 def _km(chord: float) -> float:
@@ -262,7 +262,9 @@ class CellSolver:
 
     # ---------------------------------------------------------------- exact matching
     def match_pairs(self) -> None:
-        """Re-pair optimally everyone who accepts pairs and is free or in a pair."""
+        """Re-pair everyone who accepts pairs and is free or in a pair (`pairs.heavy_matching`:
+        within a few tenths of a percent of a maximum-weight matching, at a fraction of a
+        blossom's cost); kept only when it beats the current pairs."""
         free = [
             p
             for p in range(self.n)
@@ -285,28 +287,16 @@ class CellSolver:
         xi = np.array([x[0] for x in extra], dtype=np.int64)
         xj = np.array([x[1] for x in extra], dtype=np.int64)
         xw = np.array([x[2] for x in extra], dtype=np.float64)
-        ids = self.pop.user_ids
-        jitter_all = tie_break(self.params.seed, ids[e.i[pool_edges]], ids[e.j[pool_edges]])
-        jitter_x = tie_break(self.params.seed, ids[xi], ids[xj])
-        live = self.w[pool_edges] > _EPS
-        sel = pool_edges[live]
-        ei = np.concatenate([e.i[sel], xi])
-        ej = np.concatenate([e.j[sel], xj])
-        w = np.concatenate([self.w[sel], xw])
-        jitter = np.concatenate([jitter_all[live], jitter_x])
+        live = pool_edges[self.w[pool_edges] > _EPS]
+        ei = np.concatenate([e.i[live], xi])
+        ej = np.concatenate([e.j[live], xj])
         if not len(ei):
             return
-        iw = np.round(w * _WEIGHT_SCALE).astype(np.int64) * 16 + (jitter * 16).astype(np.int64)
-        graph = rx.PyGraph()
-        graph.add_nodes_from(range(self.n))
-        graph.add_edges_from(list(zip(ei.tolist(), ej.tolist(), iw.tolist(), strict=True)))
-        matching = sorted(
-            (min(a, b), max(a, b)) for a, b in rx.max_weight_matching(graph, weight_fn=lambda x: x)
-        )
+        matching = sorted(heavy_matching(self.n, ei, ej, np.concatenate([self.w[live], xw])))
         current = {self.group_of[p] for p in free if self.group_of[p] >= 0}
         new = [(pair, self.value(pair)) for pair in matching]
         if sum(v for _, v in new if v is not None) < sum(self.score[g] for g in current) - 1e-9:
-            return  # weights rounded to micro-points may tip a tie: keep what is there
+            return  # the near-optimal matching fell short of what is there: keep it
         for gid in current:
             self._drop(gid)
         for pair, v in new:
