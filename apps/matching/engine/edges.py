@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -179,18 +180,39 @@ def tie_break(seed: int, a: I64, b: I64) -> F64:
 
 def _top_k(n: int, i: I64, j: I64, score: F64, k: int, seed: int, user_ids: I64) -> np.ndarray:
     """Edges among the k best of either endpoint (ties broken by a seeded hash)."""
-    m = len(i)
-    chosen = np.zeros(m, dtype=bool)
-    if m == 0:
-        return chosen
+    if len(i) == 0:
+        return np.zeros(0, dtype=bool)
     jitter = tie_break(seed, user_ids[i], user_ids[j])
-    ends = np.concatenate([i, j])
-    edge = np.concatenate([np.arange(m), np.arange(m)])
-    s = np.concatenate([score, score])
-    jj = np.concatenate([jitter, jitter])
-    order = np.lexsort((jj, -s, ends))
-    sorted_ends = ends[order]
-    starts = np.searchsorted(sorted_ends, sorted_ends, side="left")
-    rank = np.arange(len(order)) - starts
-    chosen[edge[order[rank < k]]] = True
+    return np.asarray(_top_k_compiled(n, i, j, score, jitter, k))
+
+
+@numba.njit(cache=True)
+def _top_k_compiled(n: int, i: I64, j: I64, score: F64, jitter: F64, k: int) -> np.ndarray:
+    """Per node, its incident edges by (score descending, jitter, edge index); the first k of
+    each node's list are chosen."""
+    m = i.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        start[i[e] + 1] += 1
+        start[j[e] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    incident = np.empty(2 * m, dtype=np.int64)
+    fill = start[:-1].copy()
+    for half in range(2):
+        ends = i if half == 0 else j
+        for e in range(m):
+            incident[fill[ends[e]]] = e
+            fill[ends[e]] += 1
+    chosen = np.zeros(m, dtype=np.bool_)
+    for v in range(n):
+        edges = incident[start[v] : start[v + 1]]
+        if edges.shape[0] <= k:
+            for e in edges:
+                chosen[e] = True
+            continue
+        by_jitter = edges[np.argsort(jitter[edges], kind="mergesort")]
+        by_score = by_jitter[np.argsort(-score[by_jitter], kind="mergesort")]
+        for e in by_score[:k]:
+            chosen[e] = True
     return chosen
