@@ -54,9 +54,9 @@ def test_best_and_ranked_venues_equal_a_brute_force_over_every_venue(size: int) 
         free = int(sum(1 << int(s) for s in rng.choice(N_SLOTS, size=30, replace=False)))
         kinds = int(rng.integers(1, 8))
         expected = brute_force(venues, xyz, reach, free, kinds)
-        ranked = ranked_venues(venues, xyz, reach, free, kinds)
-        assert [v for _, v in ranked] == [v for _, v in expected]
-        assert np.allclose([t for t, _ in ranked], [t for t, _ in expected], atol=1e-12)
+        trips, ranked = ranked_venues(venues, xyz, reach, free, kinds)
+        assert ranked == [v for _, v in expected]
+        assert np.allclose(trips, [t for t, _ in expected], atol=1e-12)
         best = group_travel(venues, xyz, reach, free, kinds)
         assert best == pytest.approx(expected[0][0], abs=1e-12) if expected else math.isinf(best)
         checked_with_venue += bool(expected)
@@ -88,4 +88,4 @@ def test_no_venues_means_no_trip() -> None:
     venues = VenueIndex([], {}, N_SLOTS)
     xyz, reach = random_members(np.random.default_rng(1), 3)
     assert math.isinf(group_travel(venues, xyz, reach, 1, 1))
-    assert ranked_venues(venues, xyz, reach, 1, 1) == []
+    assert ranked_venues(venues, xyz, reach, 1, 1) == ([], [])

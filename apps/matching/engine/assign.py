@@ -95,7 +95,7 @@ _EJECT_VENUES = 8  # a dropped group looks at its nearest usable venues only
 class _Placing:
     """A group being given a venue-slot (`spot`: venue index, slot, farthest trip chord)."""
 
-    __slots__ = ("free", "ints", "kinds", "members", "reach", "spot", "value", "xyz")
+    __slots__ = ("free", "ints", "kinds", "members", "ranked", "reach", "spot", "value", "xyz")
 
     def __init__(
         self,
@@ -116,6 +116,7 @@ class _Placing:
         )
         self.xyz, self.reach = xyz, reach
         self.spot = _NOWHERE
+        self.ranked: tuple[list[float], list[int]] | None = None  # usable venues, nearest first
 
 
 class _Board:
@@ -129,15 +130,26 @@ class _Board:
         used: dict[tuple[int, int], int],
     ) -> None:
         self.venues, self.objective, self.capacity, self.used = venues, objective, capacity, used
+        # Per venue index, the slots already at capacity (bits), kept in step with `used`.
+        index = {int(vid): v for v, vid in enumerate(venues.venue_ids.tolist())}
+        self.full: dict[int, int] = {}
+        for (vid, slot), count in used.items():
+            if count >= capacity and vid in index:
+                self.full[index[vid]] = self.full.get(index[vid], 0) | (1 << slot)
         self.placed: list[_Placing] = []
         self.at: dict[tuple[int, int], list[_Placing]] = {}
 
     def key(self, v: int, slot: int) -> tuple[int, int]:
         return int(self.venues.venue_ids[v]), slot
 
+    def ranked(self, g: _Placing) -> Iterator[tuple[float, int]]:
+        if g.ranked is None:
+            g.ranked = ranked_venues(self.venues, g.xyz, g.reach, g.free, g.kinds)
+        return zip(*g.ranked, strict=True)
+
     def spots(self, g: _Placing) -> Iterator[tuple[int, int, float]]:
         """Usable (venue, slot, trip) of g, nearest venue first, earliest slot first."""
-        for trip_chord, v in ranked_venues(self.venues, g.xyz, g.reach, g.free, g.kinds):
+        for trip_chord, v in self.ranked(g):
             slots = g.free & self.venues.open[v]
             while slots:
                 low = slots & -slots
@@ -147,10 +159,14 @@ class _Board:
     def first_room(
         self, g: _Placing, skip: tuple[int, int] | None = None
     ) -> tuple[int, int, float] | None:
-        for v, slot, trip in self.spots(g):
-            key = self.key(v, slot)
-            if key != skip and self.used.get(key, 0) < self.capacity:
-                return v, slot, trip
+        for trip, v in self.ranked(g):
+            slots = g.free & self.venues.open[v] & ~self.full.get(v, 0)
+            while slots:
+                low = slots & -slots
+                slot = low.bit_length() - 1
+                if self.key(v, slot) != skip:
+                    return v, slot, trip
+                slots ^= low
         return None
 
     def score(self, g: _Placing, trip_chord: float) -> float:
@@ -159,6 +175,8 @@ class _Board:
     def place(self, g: _Placing, spot: tuple[int, int, float]) -> None:
         key = self.key(spot[0], spot[1])
         self.used[key] = self.used.get(key, 0) + 1
+        if self.used[key] >= self.capacity:
+            self.full[spot[0]] = self.full.get(spot[0], 0) | (1 << spot[1])
         self.at.setdefault(key, []).append(g)
         if g.spot is _NOWHERE:
             self.placed.append(g)
@@ -167,6 +185,8 @@ class _Board:
     def unplace(self, g: _Placing) -> None:
         key = self.key(g.spot[0], g.spot[1])
         self.used[key] -= 1
+        if self.used[key] < self.capacity:
+            self.full[g.spot[0]] = self.full.get(g.spot[0], 0) & ~(1 << g.spot[1])
         self.at[key].remove(g)
 
     def eject_for(self, g: _Placing) -> bool:

@@ -60,13 +60,13 @@ def pair_travel(
 
 def ranked_venues(
     venues: VenueIndex, xyz: F64, reach: F64, free_and: int, kinds_and: int
-) -> list[tuple[float, int]]:
-    """Feasible venues as (farthest trip chord, venue index), by trip then venue index.
+) -> tuple[list[float], list[int]]:
+    """Feasible venues by trip then venue index: (farthest trip chords, venue indices).
 
     `xyz`/`reach` are the members' points and reach chords; feasibility of a *slot* is only
     that some common free slot is open (the caller picks the slot)."""
     if venues.v == 0 or free_and == 0 or kinds_and == 0:
-        return []
+        return [], []
     trips, idx = venue_grid.ranked(
         *_venue_args(venues),
         np.ascontiguousarray(xyz, dtype=np.float64),
@@ -74,7 +74,7 @@ def ranked_venues(
         _words(free_and, venues.open_words.shape[1]),
         np.uint64(kinds_and & _MASK64),
     )
-    return list(zip(trips.tolist(), idx.tolist(), strict=True))
+    return trips.tolist(), idx.tolist()
 
 
 def group_travel(venues: VenueIndex, xyz: F64, reach: F64, free_and: int, kinds_and: int) -> float:
