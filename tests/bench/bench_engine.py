@@ -6,6 +6,7 @@ independent validator), wall time and peak memory. Each size runs in a fresh pro
 RSS is its own.
 
     .venv/bin/python -m tests.bench.bench_engine [--sizes 1000 10000 100000] [--workers 2]
+        [--phases]   # also: seconds per phase (cells, region-wide pairs, venue pass)
 """
 
 from __future__ import annotations
@@ -20,13 +21,47 @@ import tracemalloc
 
 import numpy as np
 
-from apps.matching.engine import EngineParams, check_violations, match_region
+from apps.matching.engine import (
+    EngineParams,
+    MatchProblem,
+    MatchResult,
+    check_violations,
+    finish,
+    match_region,
+    plan_cells,
+    sub_problem,
+)
+from apps.matching.engine.cells import _map, _solve_indexed, rematch_pairs  # phase by phase
 from tests.bench.city import munich_venues, round_problem
 
 FAST = {"ejection_chains": False, "exact_windows": 0.0}
 
 
-def run_one(n: int, workers: int, seed: int, trace: bool, fast: bool) -> dict[str, object]:
+def phase_by_phase(problem: MatchProblem, workers: int) -> tuple[MatchResult, dict[str, float]]:
+    """`match_region`'s steps one by one, timed (same result)."""
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    plan = plan_cells(problem)
+    people = {c.user_id: c for c in problem.candidates}
+    jobs = [
+        (sub_problem(problem, c.user_ids, plan.interest_weights, people), c.index)
+        for c in plan.cells
+    ]
+    solutions = _map(_solve_indexed, jobs, workers)
+    times["cells"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    groups = [g for s in sorted(solutions, key=lambda s: s.cell_index) for g in s.groups]
+    groups = rematch_pairs(problem, plan, groups, workers=workers)
+    times["pairs"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = finish(problem, plan, groups, workers=workers)
+    times["venues"] = time.perf_counter() - t0
+    return result, times
+
+
+def run_one(
+    n: int, workers: int, seed: int, trace: bool, fast: bool, phases: bool = False
+) -> dict[str, object]:
     munich_venues()
     t0 = time.perf_counter()
     params = EngineParams(seed=seed, **(FAST if fast else {}))  # type: ignore[arg-type]
@@ -35,7 +70,10 @@ def run_one(n: int, workers: int, seed: int, trace: bool, fast: bool) -> dict[st
     if trace:
         tracemalloc.start()
     t0 = time.perf_counter()
-    result = match_region(problem, workers=workers)
+    if phases and problem.params.repair_passes == 0:
+        result, times = phase_by_phase(problem, workers)
+    else:
+        result, times = match_region(problem, workers=workers), {}
     seconds = time.perf_counter() - t0
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else float("nan")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -58,6 +96,7 @@ def run_one(n: int, workers: int, seed: int, trace: bool, fast: bool) -> dict[st
         "build": build,
         "rss_mb": max(rss, children),
         "traced_mb": traced,
+        "phases": times,
     }
 
 
@@ -72,10 +111,15 @@ def main() -> None:
         action="store_true",
         help="no ejection chains, no exact small solves (local search only)",
     )
+    parser.add_argument("--phases", action="store_true", help="seconds per phase")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.workers, args.seed, args.tracemalloc, args.fast)))
+        print(
+            json.dumps(
+                run_one(args.one, args.workers, args.seed, args.tracemalloc, args.fast, args.phases)
+            )
+        )
         return
     print(
         f"Rounds on synthetic Munich (25,000 people per city tile), preferences pair 35% / "
@@ -102,6 +146,8 @@ def main() -> None:
             cmd.append("--tracemalloc")
         if args.fast:
             cmd.append("--fast")
+        if args.phases:
+            cmd.append("--phases")
         # Our own interpreter and module, arguments are numbers: nothing untrusted.
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout  # noqa: S603
         r = json.loads(out.strip().splitlines()[-1])
@@ -111,6 +157,8 @@ def main() -> None:
             f"{r['dropped']:>8} {r['violations']:>4} {r['seconds']:>6.1f}s "
             f"{r['rss_mb']:>7.0f}MB"
         )
+        if r["phases"]:
+            print("        " + ", ".join(f"{k} {v:.1f}s" for k, v in r["phases"].items()))
 
 
 if __name__ == "__main__":

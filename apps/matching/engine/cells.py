@@ -8,13 +8,14 @@
 the callback); `CellSolution.to_json()/from_json()` carry its result. `match_region` does all
 three in this process, optionally over a process pool.
 
-Borders: people near an inner border were matched only inside their cell. `merge_cells` takes
-everyone within a band along the inner borders (`border_band_factor` x the cell's 90th
-percentile candidate-edge length, at least 1 km) with their current group mates, cuts them into
-chunks (each current group kept whole) and re-solves each chunk with the current groups as warm
-start: people facing each other across a border share a chunk and can be matched, and no
-chunk's result is worse than what it replaces. Further passes (`repair_passes` > 1) re-solve
-everyone in chunks cut along turned lines.
+Borders: people near an inner border were matched only inside their cell. Pairs are re-matched
+over the whole region afterwards (`rematch_pairs`). For groups, `merge_cells` can also (with
+`repair_passes` > 0; off by default, see EngineParams) take everyone within a band along the
+inner borders (`border_band_factor` x the cell's 90th percentile candidate-edge length, at
+least 1 km) with their current group mates, cut them into chunks (each current group kept
+whole) and re-solve each chunk with the current groups as warm start: people facing each other
+across a border share a chunk and can be matched, and no chunk's result is worse than what it
+replaces. Further passes re-solve everyone in chunks cut along turned lines.
 """
 
 from __future__ import annotations

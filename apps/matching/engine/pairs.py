@@ -1,9 +1,9 @@
 """Pairs across a whole region: re-match everyone who is free or in a pair, beyond cell borders.
 
-Cells are small (an exact blossom costs ~n^2.2), and in a dense city a cell of 1,200 people
-spans a few kilometres while people travel five or ten: the best partner of many people lives
-in another cell, and seam repair recovers only part of that (a 5,000-person region loses ~3%
-of the objective at 1,200-person cells). This pass fixes pairs after the cells:
+Cells are bounded (an exact blossom costs ~n^2.2), and in a dense city a cell of a few thousand
+people spans a few kilometres while people travel five or ten: the best partner of many people
+lives in another cell (a 5,000-person region lost ~3% of the objective at 1,200-person cells,
+seam repair recovering only part of it). This pass fixes pairs after the cells:
 
 1. The pool: everyone who accepts pairs and is free or in a pair (groups of 3+ stay as they
    are). Candidate edges over the whole pool (same generator as the cells, so memory stays
