@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup system venv env db migrate seed serve worker beat lint fmt schema ci bench
+.PHONY: run test setup system venv env db engine migrate seed serve worker beat lint fmt schema ci bench
 
 run: setup migrate seed
 	@echo
@@ -20,7 +20,7 @@ test: setup
 
 ci: test
 
-setup: system venv env db
+setup: system venv env db engine
 
 system:
 	@scripts/install-system.sh
@@ -31,6 +31,10 @@ venv:
 env:
 	@test -f .env || cp .env.example .env
 	@mkdir -p var/mail
+
+# The matching engine's compiled kernels: built once (~1 min), then loaded from numba's cache.
+engine: venv
+	@$(PY) -c "from apps.matching.engine import load_compiled_code; load_compiled_code()"
 
 db: venv env
 	@$(MANAGE) ensure_database

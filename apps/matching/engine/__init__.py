@@ -21,6 +21,9 @@ the whole pipeline is deterministic (seeded tie-breaks), whatever the input orde
 A worker needs only the `MatchProblem` of its cell: it can rebuild the round's problem from the
 database (deterministically) or receive the cell's problem.
 
+Inner loops are compiled by numba on first use and cached on disk (`load_compiled_code()` does
+it up front: `make setup` calls it, so neither a test nor a worker's first round waits for it).
+
 The objective, hard constraints and algorithm are in docs/adr/0010-matching-objective.md.
 """
 
@@ -29,6 +32,7 @@ from .cells import (
     RepairChunk,
     cell_problem,
     finish,
+    load_compiled_code,
     match_region,
     merge_cells,
     plan_cells,
@@ -76,6 +80,7 @@ __all__ = [
     "explain",
     "finish",
     "idf_weights",
+    "load_compiled_code",
     "match_region",
     "merge_cells",
     "plan_cells",

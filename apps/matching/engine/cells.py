@@ -33,9 +33,11 @@ import numpy as np
 from .assign import assign_venues
 from .edges import build_edges
 from .geometry import chord_to_km, km_to_chord, project_km, to_xyz
+from .packing import pack
 from .pairs import best_pairs
 from .population import F64, I64, Population, VenueIndex, resolved_weights, vocabularies
 from .solver import CellSolver
+from .travel import group_travel
 from .types import (
     Candidate,
     Cell,
@@ -349,7 +351,7 @@ def _pairs_of_piece(job: tuple[MatchProblem, tuple[tuple[int, ...], ...]]) -> li
 
 def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
     if workers > 1 and len(items) > 1:
-        _load_compiled_code()
+        load_compiled_code()
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             return list(pool.map(fn, items))
     return [fn(x) for x in items]
@@ -358,10 +360,10 @@ def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
 _compiled_code_loaded = False
 
 
-def _load_compiled_code() -> None:
-    """Load the compiled kernels (numba's on-disk cache) in this process, once, by solving a
-    tiny round: forked workers then inherit them instead of each loading them again (~4 s per
-    process, paid at every phase's fresh pool otherwise)."""
+def load_compiled_code() -> None:
+    """Compile (first time, ~1 min, cached on disk by numba) or load (~4 s) the engine's
+    compiled kernels in this process, once, by solving a tiny round: forked workers then
+    inherit them instead of each loading them again at every phase's fresh pool."""
     global _compiled_code_loaded
     if _compiled_code_loaded:
         return
@@ -383,7 +385,12 @@ def _load_compiled_code() -> None:
     venue = VenueOption(
         venue_id=1, lat=lat + 0.002, lng=lng, kind="cafe", open_slots=frozenset({0})
     )
-    match_region(MatchProblem(candidates=people, venues=(venue,)))
+    tiny = MatchProblem(candidates=people, venues=(venue,))
+    match_region(tiny)
+    # Kernels a round this small may not reach: a group's venue search, the window packing.
+    pop, venues = _prepare(tiny)
+    group_travel(venues, pop.xyz[:3], pop.reach[:3], pop.free[0], pop.kinds[0])
+    pack([0, 1, 2], [(0, 1), (1, 2)], [1.0, 2.0])
 
 
 def _spatial_chunks(
