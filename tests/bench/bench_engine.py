@@ -29,9 +29,8 @@ from apps.matching.engine import (
     finish,
     match_region,
     plan_cells,
-    sub_problem,
 )
-from apps.matching.engine.cells import _map, _solve_indexed, rematch_pairs  # phase by phase
+from apps.matching.engine.cells import rematch_pairs, solve_cells
 from tests.bench.city import munich_venues, round_problem
 
 FAST = {"ejection_chains": False, "exact_windows": 0.0}
@@ -42,12 +41,7 @@ def phase_by_phase(problem: MatchProblem, workers: int) -> tuple[MatchResult, di
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     plan = plan_cells(problem)
-    people = {c.user_id: c for c in problem.candidates}
-    jobs = [
-        (sub_problem(problem, c.user_ids, plan.interest_weights, people), c.index)
-        for c in plan.cells
-    ]
-    solutions = _map(_solve_indexed, jobs, workers)
+    solutions = solve_cells(problem, plan, workers=workers)
     times["cells"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     groups = [g for s in sorted(solutions, key=lambda s: s.cell_index) for g in s.groups]

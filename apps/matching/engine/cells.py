@@ -514,16 +514,21 @@ def _solve_indexed(args: tuple[MatchProblem, int]) -> CellSolution:
     return solve_cell(args[0], args[1])
 
 
-def match_region(problem: MatchProblem, *, workers: int = 1) -> MatchResult:
-    """Plan, solve every cell, repair borders and assign venues, in this process (cells and
-    repair chunks over `workers` processes when > 1; the result does not depend on it)."""
-    started = time.perf_counter()
-    plan = plan_cells(problem)
+def solve_cells(problem: MatchProblem, plan: CellPlan, *, workers: int = 1) -> list[CellSolution]:
+    """Every cell of `plan` solved in this process (over `workers` processes when > 1)."""
     people = {c.user_id: c for c in problem.candidates}
     jobs = [
         (sub_problem(problem, c.user_ids, plan.interest_weights, people), c.index)
         for c in plan.cells
     ]
-    solutions = _map(_solve_indexed, jobs, workers)
+    return _map(_solve_indexed, jobs, workers)
+
+
+def match_region(problem: MatchProblem, *, workers: int = 1) -> MatchResult:
+    """Plan, solve every cell, repair borders and assign venues, in this process (cells and
+    repair chunks over `workers` processes when > 1; the result does not depend on it)."""
+    started = time.perf_counter()
+    plan = plan_cells(problem)
+    solutions = solve_cells(problem, plan, workers=workers)
     result = merge_cells(problem, plan, solutions, workers=workers)
     return replace(result, stats=replace(result.stats, seconds=time.perf_counter() - started))

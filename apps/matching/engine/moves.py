@@ -47,7 +47,6 @@ class Arrays:
     """Everything the compiled search reads, as a tuple of arrays (numba takes no objects)."""
 
     def __init__(self, pop, venues, objective, pair_keys, pair_weights, nbr_start, nbr_list):
-        g = venues.grid
         self.people = (
             pop.xyz,
             pop.reach,
@@ -64,15 +63,7 @@ class Arrays:
             pop.has_range,
             pop.forbidden_keys,
         )
-        self.venues = (
-            venues.xyz,
-            venues.kind_arr,
-            venues.open_words,
-            g.basis,
-            g.params,
-            g.start,
-            g.order,
-        )
+        self.venues = venues.kernel_args
         self.objective = np.array(
             [
                 objective.base,
@@ -222,10 +213,7 @@ def value(people, venues, obj, pairs, cache, m, s, need):
         return _NONE
     xyz, reach = people[0], people[1]
     idx = m[:s].copy()
-    v_xyz, v_kind, v_open, basis, grid, start, order = venues
-    chord = best_trip(
-        v_xyz, v_kind, v_open, basis, grid, start, order, xyz[idx], reach[idx], free, kinds
-    )
+    chord = best_trip(venues, xyz[idx], reach[idx], free, kinds)
     if not math.isfinite(chord):
         cache[key] = _NONE
         return _NONE

@@ -217,6 +217,17 @@ class VenueIndex:
         self.open_words = words_of(self.open, max(1, math.ceil(n_slots / 64)))
         self.grid = VenueGrid(self.xyz)
         self.n_slots = n_slots
+        # What the compiled searches (`venue_grid`) take, as one tuple.
+        g = self.grid
+        self.kernel_args = (
+            self.xyz,
+            self.kind_arr,
+            self.open_words,
+            g.basis,
+            g.params,
+            g.start,
+            g.order,
+        )
 
 
 @numba.njit(cache=True)

@@ -15,19 +15,6 @@ from .population import F64, U64, VenueIndex
 _MASK64 = (1 << 64) - 1
 
 
-def _venue_args(venues: VenueIndex) -> tuple:
-    g = venues.grid
-    return (
-        venues.xyz,
-        venues.kind_arr,
-        venues.open_words,
-        g.basis,
-        g.params,
-        g.start,
-        g.order,
-    )
-
-
 def _words(mask: int, n_words: int) -> U64:
     return np.array([(mask >> (64 * w)) & _MASK64 for w in range(n_words)], dtype=np.uint64)
 
@@ -47,7 +34,7 @@ def pair_travel(
         return np.full(n, np.inf)
     return np.asarray(
         venue_grid.pair_trips(
-            *_venue_args(venues),
+            venues.kernel_args,
             np.ascontiguousarray(a, dtype=np.float64),
             np.ascontiguousarray(b, dtype=np.float64),
             np.ascontiguousarray(a_reach, dtype=np.float64),
@@ -68,7 +55,7 @@ def ranked_venues(
     if venues.v == 0 or free_and == 0 or kinds_and == 0:
         return [], []
     trips, idx = venue_grid.ranked(
-        *_venue_args(venues),
+        venues.kernel_args,
         np.ascontiguousarray(xyz, dtype=np.float64),
         np.ascontiguousarray(reach, dtype=np.float64),
         _words(free_and, venues.open_words.shape[1]),
@@ -83,7 +70,7 @@ def group_travel(venues: VenueIndex, xyz: F64, reach: F64, free_and: int, kinds_
         return float("inf")
     return float(
         venue_grid.best_trip(
-            *_venue_args(venues),
+            venues.kernel_args,
             np.ascontiguousarray(xyz, dtype=np.float64),
             np.ascontiguousarray(reach, dtype=np.float64),
             _words(free_and, venues.open_words.shape[1]),

@@ -117,26 +117,22 @@ def _limit(c: F64, m_xyz: F64, m_reach: F64) -> float:
 
 
 @numba.njit(cache=True)
-def _best(
-    v_xyz: F64,
-    v_kind: U64,
-    v_open: U64,
-    basis: F64,
-    grid: F64,
-    start: I64,
-    order: I64,
-    c: F64,
-    limit: float,
-    m_xyz: F64,
-    m_reach: F64,
-    free: U64,
-    kinds: np.uint64,
-) -> tuple[float, int]:
-    """(smallest farthest trip chord, venue index) by rings around c; (inf, -1) when none."""
-    ox, oy, size = grid[0], grid[1], grid[2]
-    nx, ny = int(grid[3]), int(grid[4])
-    u = c[0] * basis[0, 0] + c[1] * basis[0, 1] + c[2] * basis[0, 2] - ox
-    w = c[0] * basis[1, 0] + c[1] * basis[1, 1] + c[2] * basis[1, 2] - oy
+def _projected(venues, c):
+    """c's position on the tangent plane relative to the grid's origin, and the grid."""
+    _, _, _, basis, grid, _, _ = venues
+    u = c[0] * basis[0, 0] + c[1] * basis[0, 1] + c[2] * basis[0, 2] - grid[0]
+    w = c[0] * basis[1, 0] + c[1] * basis[1, 1] + c[2] * basis[1, 2] - grid[1]
+    return u, w, grid[2], int(grid[3]), int(grid[4])
+
+
+@numba.njit(cache=True)
+def _best(venues, c, limit, m_xyz, m_reach, free, kinds):
+    """(smallest farthest trip chord, venue index) by rings around c; (inf, -1) when none.
+
+    `venues` is `VenueIndex.kernel_args`: (xyz, kind bits, open-slot words, tangent basis,
+    grid origin/size/shape, CSR cell starts, venue order)."""
+    v_xyz, v_kind, v_open, _, _, start, order = venues
+    u, w, size, nx, ny = _projected(venues, c)
     cx = math.floor(u / size)
     cy = math.floor(w / size)
     best, best_v = math.inf, -1
@@ -167,44 +163,15 @@ def _best(
 
 
 @numba.njit(cache=True)
-def best_trip(
-    v_xyz: F64,
-    v_kind: U64,
-    v_open: U64,
-    basis: F64,
-    grid: F64,
-    start: I64,
-    order: I64,
-    m_xyz: F64,
-    m_reach: F64,
-    free: U64,
-    kinds: np.uint64,
-) -> float:
+def best_trip(venues, m_xyz: F64, m_reach: F64, free: U64, kinds: np.uint64) -> float:
     """The group's smallest farthest trip chord (inf: no usable venue)."""
     c, _ = _centre(m_xyz)
-    limit = _limit(c, m_xyz, m_reach)
-    t, _ = _best(
-        v_xyz, v_kind, v_open, basis, grid, start, order, c, limit, m_xyz, m_reach, free, kinds
-    )
+    t, _ = _best(venues, c, _limit(c, m_xyz, m_reach), m_xyz, m_reach, free, kinds)
     return t
 
 
 @numba.njit(cache=True)
-def pair_trips(
-    v_xyz: F64,
-    v_kind: U64,
-    v_open: U64,
-    basis: F64,
-    grid: F64,
-    start: I64,
-    order: I64,
-    a: F64,
-    b: F64,
-    ra: F64,
-    rb: F64,
-    free: U64,
-    kinds: U64,
-) -> F64:
+def pair_trips(venues, a: F64, b: F64, ra: F64, rb: F64, free: U64, kinds: U64) -> F64:
     """Per pair, the smallest farthest trip chord (inf: no usable venue)."""
     n = a.shape[0]
     out = np.empty(n)
@@ -224,45 +191,17 @@ def pair_trips(
         # A usable venue lies in both reach discs; there |v - c|^2 = (|v-a|^2 + |v-b|^2)/2 - half^2.
         lens = math.sqrt(max(0.0, (ra[k] ** 2 + rb[k] ** 2) / 2.0 - half_sq))
         limit = min(half + min(ra[k], rb[k]), lens) * (1 + 1e-12) + 1e-9
-        out[k], _ = _best(
-            v_xyz,
-            v_kind,
-            v_open,
-            basis,
-            grid,
-            start,
-            order,
-            c,
-            limit,
-            m_xyz,
-            m_reach,
-            free[k],
-            kinds[k],
-        )
+        out[k], _ = _best(venues, c, limit, m_xyz, m_reach, free[k], kinds[k])
     return out
 
 
 @numba.njit(cache=True)
-def ranked(
-    v_xyz: F64,
-    v_kind: U64,
-    v_open: U64,
-    basis: F64,
-    grid: F64,
-    start: I64,
-    order: I64,
-    m_xyz: F64,
-    m_reach: F64,
-    free: U64,
-    kinds: np.uint64,
-) -> tuple[F64, I64]:
+def ranked(venues, m_xyz: F64, m_reach: F64, free: U64, kinds: np.uint64) -> tuple[F64, I64]:
     """Every usable venue within reach of all members, by (farthest trip chord, venue index)."""
+    v_xyz, v_kind, v_open, _, _, start, order = venues
     c, _ = _centre(m_xyz)
     limit = _limit(c, m_xyz, m_reach)
-    ox, oy, size = grid[0], grid[1], grid[2]
-    nx, ny = int(grid[3]), int(grid[4])
-    u = c[0] * basis[0, 0] + c[1] * basis[0, 1] + c[2] * basis[0, 2] - ox
-    w = c[0] * basis[1, 0] + c[1] * basis[1, 1] + c[2] * basis[1, 2] - oy
+    u, w, size, nx, ny = _projected(venues, c)
     x0 = max(0, math.floor((u - limit) / size))
     x1 = min(nx - 1, math.floor((u + limit) / size))
     y0 = max(0, math.floor((w - limit) / size))
