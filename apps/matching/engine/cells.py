@@ -20,13 +20,15 @@ replaces. Further passes re-solve everyone in chunks cut along turned lines.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -54,6 +56,21 @@ from .types import (
 _MIN_BAND_KM = 1.0
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """While a round runs, the garbage collector leaves alone what existed before it (the
+    region's people and venues, hundreds of thousands of objects that a full collection would
+    otherwise walk again and again); they become collectable again afterwards."""
+    if gc.get_freeze_count():
+        yield  # an outer round froze it already
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 # ------------------------------------------------------------------------------------ planning
@@ -165,9 +182,11 @@ def _prepare(problem: MatchProblem) -> tuple[Population, VenueIndex]:
 
 
 def _solve(
-    problem: MatchProblem, warm: Sequence[Sequence[int]] | None
+    problem: MatchProblem, warm: Sequence[Sequence[int]] | None, *, final: bool = False
 ) -> tuple[list[tuple[int, ...]], float, float]:
-    """Groups (user ids), objective (capacity relaxed) and p90 candidate-edge length (km)."""
+    """Groups (user ids), objective (capacity relaxed) and p90 candidate-edge length (km).
+
+    Unless `final`, pairs are re-matched region-wide afterwards when `params.region_pairs`."""
     pop, venues = _prepare(problem)
     if pop.n < 2:
         return [], 0.0, 0.0
@@ -179,7 +198,8 @@ def _solve(
             (g[a], g[b]) for g in warm_local for a in range(len(g)) for b in range(a + 1, len(g))
         ]
     edges = build_edges(pop, problem.objective, problem.params, extra=extra)
-    solver = CellSolver(pop, venues, problem.objective, problem.params, edges)
+    settle = final or not problem.params.region_pairs
+    solver = CellSolver(pop, venues, problem.objective, problem.params, edges, settle_pairs=settle)
     groups = solver.solve(warm=warm_local)
     if len(edges):
         lengths = chord_to_km(np.linalg.norm(pop.xyz[edges.i] - pop.xyz[edges.j], axis=1))
@@ -279,6 +299,7 @@ def solve_chunk(chunk: RepairChunk) -> list[tuple[int, ...]]:
     return groups
 
 
+@_heap_frozen()
 def merge_cells(
     problem: MatchProblem,
     plan: CellPlan,
@@ -310,6 +331,7 @@ def merge_cells(
     return finish(problem, plan, groups, seconds=time.perf_counter() - started, workers=workers)
 
 
+@_heap_frozen()
 def rematch_pairs(
     problem: MatchProblem,
     plan: CellPlan,
@@ -349,12 +371,34 @@ def _pairs_of_piece(job: tuple[MatchProblem, tuple[tuple[int, ...], ...]]) -> li
     return [(int(uid[a]), int(uid[b])) for a, b in found]
 
 
+# What the forked workers of `_map` run: they inherit it, so jobs are never pickled.
+_forked_work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
 def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """[fn(x) for x in items], over `workers` forked processes when > 1. The workers inherit
+    `fn` and `items` (only indices and results cross between processes: pickling a cell's
+    people and venues cost more than a tenth of its solve) and freeze the inherited heap, so
+    their garbage collections do not walk the whole region's objects."""
+    global _forked_work
     if workers > 1 and len(items) > 1:
         load_compiled_code()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            return list(pool.map(fn, items))
+        _forked_work = (fn, items)
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=get_context("fork"), initializer=gc.freeze
+            ) as pool:
+                return list(pool.map(_run_forked, range(len(items))))
+        finally:
+            _forked_work = None
     return [fn(x) for x in items]
+
+
+def _run_forked(k: int) -> Any:
+    if _forked_work is None:
+        raise RuntimeError("_run_forked runs only in a worker forked by _map")
+    fn, items = _forked_work
+    return fn(items[k])
 
 
 _compiled_code_loaded = False
@@ -426,6 +470,7 @@ def _chunk_units(xy: F64, sizes: I64, idx: I64, max_people: int, out: list[I64])
     _chunk_units(xy, sizes, order[half:], max_people, out)
 
 
+@_heap_frozen()
 def finish(
     problem: MatchProblem,
     plan: CellPlan,
@@ -483,7 +528,7 @@ def finish(
 
 
 def _solve_cold(problem: MatchProblem) -> list[tuple[int, ...]]:
-    return _solve(problem, None)[0]
+    return _solve(problem, None, final=True)[0]
 
 
 def _assign(
@@ -514,6 +559,7 @@ def _solve_indexed(args: tuple[MatchProblem, int]) -> CellSolution:
     return solve_cell(args[0], args[1])
 
 
+@_heap_frozen()
 def solve_cells(problem: MatchProblem, plan: CellPlan, *, workers: int = 1) -> list[CellSolution]:
     """Every cell of `plan` solved in this process (over `workers` processes when > 1)."""
     people = {c.user_id: c for c in problem.candidates}
@@ -524,6 +570,7 @@ def solve_cells(problem: MatchProblem, plan: CellPlan, *, workers: int = 1) -> l
     return _map(_solve_indexed, jobs, workers)
 
 
+@_heap_frozen()
 def match_region(problem: MatchProblem, *, workers: int = 1) -> MatchResult:
     """Plan, solve every cell, repair borders and assign venues, in this process (cells and
     repair chunks over `workers` processes when > 1; the result does not depend on it)."""

@@ -59,8 +59,13 @@ class CellSolver:
         objective: Objective,
         params: EngineParams,
         edges: Edges,
+        *,
+        settle_pairs: bool = True,
     ) -> None:
+        """`settle_pairs=False`: pairs are re-matched over the whole region afterwards
+        (`pairs.best_pairs`), so the matchings here need not settle their odd cycles."""
         self.pop = pop
+        self.settle_pairs = settle_pairs
         self.venues = venues
         self.obj = objective
         self.params = params
@@ -292,7 +297,8 @@ class CellSolver:
         ej = np.concatenate([e.j[live], xj])
         if not len(ei):
             return
-        matching = sorted(heavy_matching(self.n, ei, ej, np.concatenate([self.w[live], xw])))
+        weights = np.concatenate([self.w[live], xw])
+        matching = sorted(heavy_matching(self.n, ei, ej, weights, settle=self.settle_pairs))
         current = {self.group_of[p] for p in free if self.group_of[p] >= 0}
         new = [(pair, self.value(pair)) for pair in matching]
         if sum(v for _, v in new if v is not None) < sum(self.score[g] for g in current) - 1e-9:
