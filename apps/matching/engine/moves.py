@@ -489,7 +489,7 @@ def local_search(
     people, venues, obj, pairs, nbrs, cache, state, free_ids, n_free, order, budget, search
 ):
     """`CellSolver.local_search` over the queue `order` (active people, shuffled); returns
-    (moves, free ids count)."""
+    (moves, people still queued when the budget ran out: 0 when it converged)."""
     group_of = state[0]
     can_group = people[3]
     nbr_start, nbr_list = nbrs
@@ -527,7 +527,7 @@ def local_search(
                     queued[q] = True
                     queue[(head + count) % (n + 1)] = q
                     count += 1
-    return moves, n_free
+    return moves, count
 
 
 @numba.njit(cache=True)

@@ -103,6 +103,7 @@ class CellSolver:
         self.rng = np.random.default_rng(params.seed)
         self._arrays: moves.Arrays | None = None
         self._compiled_cache = None
+        self._converged: list[Members] | None = None  # the partition where a search converged
 
     # ---------------------------------------------------------------- evaluation
     def _pair_info(self, a: int, b: int) -> tuple[float, float] | None:
@@ -318,16 +319,37 @@ class CellSolver:
         # Moves among pairs only are what exact matching already optimises: the search is for
         # people who may be in groups of 3+.
         active = [p for p in range(self.n) if self.nbrs[p] and self.can_group[p]]
-        order = np.array([active[k] for k in self.rng.permutation(len(active))], dtype=np.int64)
+        order = [active[k] for k in self.rng.permutation(len(active))]
+        if self._converged is not None:
+            # Everyone had no improving move when the last search ended: only people whose
+            # group, or a candidate's group, changed since then can have one now.
+            changed = self._changed_since(self._converged)
+            order = [p for p in order if changed[p]]
         arrays = self._compiled()
         state, free_ids, n_free = self._export()
-        found, _ = moves.local_search(
+        found, unexamined = moves.local_search(
             arrays.people, arrays.venues, arrays.objective, arrays.pairs, arrays.nbrs,
-            self._compiled_cache, state, free_ids, n_free, order, passes * len(active),
-            self.params.search_neighbours,
+            self._compiled_cache, state, free_ids, n_free, np.array(order, dtype=np.int64),
+            passes * len(active), self.params.search_neighbours,
         )  # fmt: skip
         self._import(state)
+        self._converged = self._partition() if unexamined == 0 else None
         return int(found)
+
+    def _partition(self) -> list[Members]:
+        """Each person's group (() when free)."""
+        return [self.groups[g] if g >= 0 else () for g in self.group_of]
+
+    def _changed_since(self, before: list[Members]) -> np.ndarray:
+        """People whose group changed since `before`, and everyone they have as a candidate
+        (candidate lists are symmetric: the people who have them as a candidate)."""
+        now = self._partition()
+        out = np.zeros(self.n, dtype=bool)
+        for p in range(self.n):
+            if now[p] != before[p]:
+                out[p] = True
+                out[self.nbrs[p]] = True
+        return out
 
     def _compiled(self) -> moves.Arrays:
         if self._arrays is None:
