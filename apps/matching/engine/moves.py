@@ -36,32 +36,55 @@ def _km(chord: float) -> float:
     return _TWO_R * math.asin(min(1.0, chord / _TWO_R))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _key(m, s):
-    g = np.full(_MAX, -1, dtype=np.int64)
-    g[:s] = m[:s]
-    return (g[0], g[1], g[2], g[3], g[4], g[5])
+    """The cache key of group m[:s]: its members padded with -1 (built without an array: the
+    searches make millions of these)."""
+    return (
+        m[0] if s > 0 else -1,
+        m[1] if s > 1 else -1,
+        m[2] if s > 2 else -1,
+        m[3] if s > 3 else -1,
+        m[4] if s > 4 else -1,
+        m[5] if s > 5 else -1,
+    )
+
+
+# Columns of the people's numbers (`Arrays.people[0]`).
+_X, _REACH, _AGE, _AGE_MIN, _AGE_MAX, _HAS_RANGE, _CAN_PAIR, _CAN_GROUP = 0, 3, 4, 5, 6, 7, 8, 9
 
 
 class Arrays:
-    """Everything the compiled search reads, as a tuple of arrays (numba takes no objects)."""
+    """Everything the compiled search reads, as tuples of arrays (numba takes no objects).
+
+    People are packed into few arrays: every array a compiled function takes or unpacks costs
+    an atomic reference-count increment and decrement per call, and with fourteen separate
+    arrays those were most of the search's time. `people` = (numbers: one row per person, the
+    columns above; bit words: interests | languages | venue kinds | free slots, side by side;
+    interest bit weights; forbidden pair keys; where each kind of word starts and how many)."""
 
     def __init__(self, pop, venues, objective, pair_keys, pair_weights, nbr_start, nbr_list):
+        numbers = np.column_stack(
+            [
+                pop.xyz,
+                pop.reach,
+                pop.age,
+                pop.age_min,
+                pop.age_max,
+                pop.has_range.astype(np.float64),
+                pop.can_pair.astype(np.float64),
+                pop.can_group.astype(np.float64),
+            ]
+        )
+        sections = (pop.interest_words, pop.lang_words, pop.kind_words, pop.free_words)
+        starts = np.cumsum([0] + [w.shape[1] for w in sections]).tolist()
+        layout = tuple(int(x) for k in range(4) for x in (starts[k], sections[k].shape[1]))
         self.people = (
-            pop.xyz,
-            pop.reach,
-            pop.can_pair,
-            pop.can_group,
-            pop.interest_words,
-            pop.lang_words,
-            pop.kind_words,
-            pop.free_words,
+            np.ascontiguousarray(numbers, dtype=np.float64),
+            np.ascontiguousarray(np.hstack(sections), dtype=np.uint64),
             np.ascontiguousarray(pop.interest_weights.bit_weights, dtype=np.float64),
-            pop.age,
-            pop.age_min,
-            pop.age_max,
-            pop.has_range,
             pop.forbidden_keys,
+            layout,
         )
         self.venues = venues.kernel_args
         self.objective = np.array(
@@ -76,46 +99,58 @@ class Arrays:
         self.nbrs = (nbr_start, nbr_list)
 
 
+# Position of a word's only set bit: multiplying by a de Bruijn sequence puts a distinct 6-bit
+# pattern in the top bits for each of the 64 positions.
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DE_BRUIJN_POSITION = np.zeros(64, dtype=np.int64)
+for _k in range(64):
+    _DE_BRUIJN_POSITION[((1 << _k) * 0x03F79D71B4CB0A89 & ((1 << 64) - 1)) >> 58] = _k
+
+
+@numba.njit(cache=True, inline="always")
+def _bit_index(low: np.uint64) -> int:
+    return _DE_BRUIJN_POSITION[(low * _DE_BRUIJN) >> np.uint64(58)]
+
+
 @numba.njit(cache=True)
 def _pair_info(people, a, b):
     """(shared interest weight, home chord) when a and b may share a group, else (-1, -1)."""
-    (xyz, reach, _, _, ints, langs, kinds, free, bitw, age, age_min, age_max, has_range, forb) = (
-        people
-    )
+    num, words, bitw, forb, layout = people
     d = 0.0
     for x in range(3):
-        d += (xyz[a, x] - xyz[b, x]) ** 2
+        d += (num[a, _X + x] - num[b, _X + x]) ** 2
     chord = math.sqrt(d)
-    if chord > min(reach[a], reach[b]):
+    if chord > min(num[a, _REACH], num[b, _REACH]):
         return -1.0, -1.0
-    n = xyz.shape[0]
+    n = num.shape[0]
     if forb.shape[0]:
         key = min(a, b) * n + max(a, b)
         pos = np.searchsorted(forb, key)
         if pos < forb.shape[0] and forb[pos] == key:
             return -1.0, -1.0
-    for words in (langs, kinds, free):
+    for section in range(1, 4):  # languages, venue kinds, free slots
+        start, count = layout[2 * section], layout[2 * section + 1]
         common = False
-        for w in range(words.shape[1]):
+        for w in range(start, start + count):
             if words[a, w] & words[b, w]:
                 common = True
                 break
         if not common:
             return -1.0, -1.0
     for who, other in ((a, b), (b, a)):
-        if has_range[who] and not (age_min[who] <= age[other] <= age_max[who]):
+        if num[who, _HAS_RANGE] and not (
+            num[who, _AGE_MIN] <= num[other, _AGE] <= num[who, _AGE_MAX]
+        ):
             return -1.0, -1.0
     total = 0.0
     found = False
-    for w in range(ints.shape[1]):
-        word = ints[a, w] & ints[b, w]
-        bit = 0
-        while word:
-            if word & np.uint64(1):
-                total += bitw[64 * w + bit]
-                found = True
-            word >>= np.uint64(1)
-            bit += 1
+    for w in range(layout[1]):  # interests (the first section)
+        word = words[a, w] & words[b, w]
+        while word:  # set bits only, lowest first (the same order of additions as bit by bit)
+            low = word & (~word + np.uint64(1))
+            total += bitw[64 * w + _bit_index(low)]
+            found = True
+            word ^= low
     if not found:
         return -1.0, -1.0
     return total, chord
@@ -123,36 +158,35 @@ def _pair_info(people, a, b):
 
 @numba.njit(cache=True)
 def _base(people, obj, m, s):
-    """(score without travel, diameter chord, common free words, common kinds); value -inf
-    when the group breaks a hard constraint or a size rule."""
-    (_, _, can_pair, can_group, ints, langs, kinds, free, _, _, _, _, _, _) = people
-    nofree = np.zeros(free.shape[1], dtype=np.uint64)
+    """(score without travel, diameter chord, common kinds); value -inf when the group breaks
+    a hard constraint or a size rule. Allocates nothing (it runs for every candidate move)."""
+    num, words, _, _, layout = people
     if s == 2:
-        if not (can_pair[m[0]] and can_pair[m[1]]):
-            return _NONE, 0.0, nofree, np.uint64(0)
+        if not (num[m[0], _CAN_PAIR] and num[m[1], _CAN_PAIR]):
+            return _NONE, 0.0, np.uint64(0)
     elif s < 3 or s > _MAX:
-        return _NONE, 0.0, nofree, np.uint64(0)
+        return _NONE, 0.0, np.uint64(0)
     else:
         for x in range(s):
-            if not can_group[m[x]]:
-                return _NONE, 0.0, nofree, np.uint64(0)
+            if not num[m[x], _CAN_GROUP]:
+                return _NONE, 0.0, np.uint64(0)
     interest_sum = 0.0
     diameter = 0.0
     for x in range(s):
         for y in range(x + 1, s):
             it, ch = _pair_info(people, m[x], m[y])
             if ch < 0:
-                return _NONE, 0.0, nofree, np.uint64(0)
+                return _NONE, 0.0, np.uint64(0)
             interest_sum += it
             diameter = max(diameter, ch)
-    common_free = free[m[0]].copy()
-    common_kinds = kinds[m[0], 0]
+    kinds_at = layout[4]
+    common_kinds = words[m[0], kinds_at]
     for x in range(1, s):
-        common_free &= free[m[x]]
-        common_kinds &= kinds[m[x], 0]
-    for words in (ints, langs):
+        common_kinds &= words[m[x], kinds_at]
+    for section in range(2):  # interests, languages
+        start, count = layout[2 * section], layout[2 * section + 1]
         shared = False
-        for w in range(words.shape[1]):
+        for w in range(start, start + count):
             acc = words[m[0], w]
             for x in range(1, s):
                 acc &= words[m[x], w]
@@ -160,19 +194,39 @@ def _base(people, obj, m, s):
                 shared = True
                 break
         if not shared:
-            return _NONE, 0.0, nofree, np.uint64(0)
+            return _NONE, 0.0, np.uint64(0)
     slots = 0
-    for w in range(common_free.shape[0]):
-        word = common_free[w]
+    for w in range(layout[6], layout[6] + layout[7]):
+        word = words[m[0], w]
+        for x in range(1, s):
+            word &= words[m[x], w]
         while word:
             word &= word - np.uint64(1)
             slots += 1
     if slots == 0 or common_kinds == 0:
-        return _NONE, 0.0, nofree, np.uint64(0)
+        return _NONE, 0.0, np.uint64(0)
     base, availability, cap, _ = obj[0], obj[1], obj[2], obj[3]
     avail = min(slots, cap) / max(1.0, cap)
     value = s * (base + availability * avail) + 2.0 / (s - 1) * interest_sum
-    return value, diameter, common_free, common_kinds
+    return value, diameter, common_kinds
+
+
+@numba.njit(cache=True)
+def _members_for_search(people, m, s):
+    """What a venue search takes about m[:s]: their points, reach chords and the slots all
+    are free (as words)."""
+    num, words, _, _, layout = people
+    xyz = np.empty((s, 3))
+    reach = np.empty(s)
+    for x in range(s):
+        for c in range(3):
+            xyz[x, c] = num[m[x], _X + c]
+        reach[x] = num[m[x], _REACH]
+    start, count = layout[6], layout[7]
+    free = words[m[0], start : start + count].copy()
+    for x in range(1, s):
+        free &= words[m[x], start : start + count]
+    return xyz, reach, free
 
 
 @numba.njit(cache=True)
@@ -196,24 +250,23 @@ def value(people, venues, obj, pairs, cache, m, s, need):
     if key in cache:
         v = cache[key]
         return v if v >= need else _NONE
-    can_pair = people[2]
-    n = people[0].shape[0]
-    if s == 2 and can_pair[m[0]] and can_pair[m[1]]:
+    num = people[0]
+    n = num.shape[0]
+    if s == 2 and num[m[0], _CAN_PAIR] and num[m[1], _CAN_PAIR]:
         w = _pair_weight(pairs, n, m, s)
         if not math.isnan(w):
             result = w if w > _EPS else _NONE
             cache[key] = result
             return result if result >= need else _NONE
-    v, diameter, free, kinds = _base(people, obj, m, s)
+    v, diameter, kinds = _base(people, obj, m, s)
     if v == _NONE:
         cache[key] = _NONE
         return _NONE
     per_km = obj[3] * s
     if v - per_km * _km(diameter / 2.0) < max(need, _EPS):
         return _NONE
-    xyz, reach = people[0], people[1]
-    idx = m[:s].copy()
-    chord = best_trip(venues, xyz[idx], reach[idx], free, kinds)
+    xyz, reach, free = _members_for_search(people, m, s)
+    chord = best_trip(venues, xyz, reach, free, kinds)
     if not math.isfinite(chord):
         cache[key] = _NONE
         return _NONE
@@ -229,13 +282,13 @@ def upper(people, obj, pairs, cache, m, s):
     key = _key(m, s)
     if key in cache:
         return cache[key]
-    can_pair = people[2]
-    n = people[0].shape[0]
-    if s == 2 and can_pair[m[0]] and can_pair[m[1]]:
+    num = people[0]
+    n = num.shape[0]
+    if s == 2 and num[m[0], _CAN_PAIR] and num[m[1], _CAN_PAIR]:
         w = _pair_weight(pairs, n, m, s)
         if not math.isnan(w):
             return w if w > _EPS else _NONE
-    v, diameter, _, _ = _base(people, obj, m, s)
+    v, diameter, _ = _base(people, obj, m, s)
     if v == _NONE:
         cache[key] = _NONE
         return _NONE
@@ -297,7 +350,8 @@ def best_move(people, venues, obj, pairs, nbrs, cache, state, p, threshold, sear
     """`CellSolver._best_move`: (gain, groups to drop (-1: none), groups to create) of p's best
     move gaining more than `threshold`, gain -inf when there is none."""
     group_of, members, size, score = state
-    can_pair, can_group = people[2], people[3]
+    num = people[0]
+    can_pair, can_group = num[:, _CAN_PAIR], num[:, _CAN_GROUP]
     nbr_start, nbr_list = nbrs
     drop = np.full(2, -1, dtype=np.int64)
     make = np.full((2, _MAX), -1, dtype=np.int64)
@@ -491,7 +545,7 @@ def local_search(
     """`CellSolver.local_search` over the queue `order` (active people, shuffled); returns
     (moves, people still queued when the budget ran out: 0 when it converged)."""
     group_of = state[0]
-    can_group = people[3]
+    can_group = people[0][:, _CAN_GROUP]
     nbr_start, nbr_list = nbrs
     n = group_of.shape[0]
     queue = np.empty(n + 1, dtype=np.int64)  # a ring: each person is queued at most once
