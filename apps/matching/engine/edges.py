@@ -1,12 +1,12 @@
 """The candidate graph: for each person a bounded number of promising, feasible partners.
 
-Never all pairs in reach (a dense city has thousands per person). For each interest t, a k-d
-tree over the holders of t returns each holder's nearest other holders in reach; the union over
-a person's interests is their raw pool (so partners sharing a rare, valuable interest are found
-even when they live farther away than many people sharing only common ones). Raw pairs are
-filtered by every pairwise hard constraint, ranked by an optimistic pair score (the trip can be
-no shorter than half the distance between homes), and each person keeps their best
-`keep_per_person`. Memory is O(n * k).
+Never all pairs in reach (a dense city has thousands per person). For each interest t, a grid
+over the holders of t returns each holder's nearest other holders in reach (`nearest`); the
+union over a person's interests is their raw pool (so partners sharing a rare, valuable
+interest are found even when they live farther away than many people sharing only common
+ones). Raw pairs are filtered by every pairwise hard constraint, ranked by an optimistic pair
+score (the trip can be no shorter than half the distance between homes), and each person keeps
+their best `keep_per_person`. Memory is O(n * k).
 
 Edge weights here are optimistic (trip = half the distance between homes, and a venue assumed
 to exist); `exact_weights` gives the exact ones (venue search included) for pair scoring.
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .geometry import chord_to_km
+from .nearest import holders_nearest
 from .population import (
     F64,
     I64,
@@ -140,34 +140,13 @@ def exact_weights(
 
 
 def _raw_pairs(pop: Population, per_interest: int, only: np.ndarray | None) -> tuple[I64, I64]:
-    """For each interest, each holder (or each holder in `only`) with its nearest holders."""
-    out_i: list[I64] = []
-    out_j: list[I64] = []
-    words = pop.interest_words
-    for bit in range(len(pop.interest_of_bit)):
-        w, b = divmod(bit, 64)
-        has = ((words[:, w] >> np.uint64(b)) & np.uint64(1)).astype(bool)
-        holders = np.flatnonzero(has)
-        h = len(holders)
-        if h < 2:
-            continue
-        queries = holders if only is None else np.flatnonzero(has & only)
-        if not len(queries):
-            continue
-        k = min(per_interest + 1, h)
-        tree = cKDTree(pop.xyz[holders])
-        bound = float(pop.reach[queries].max()) * (1 + 1e-9)
-        _, idx = tree.query(pop.xyz[queries], k=k, distance_upper_bound=bound)
-        idx = idx.reshape(len(queries), k)
-        valid = idx < h
-        src = np.broadcast_to(queries[:, None], idx.shape)[valid]
-        dst = holders[idx[valid]]
-        out_i.append(src)
-        out_j.append(dst)
-    if not out_i:
+    """For each interest, each holder (or each holder in `only`) with its nearest holders
+    (`per_interest` of them, within the holder's reach; the holder itself among them)."""
+    if pop.n < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    return np.concatenate(out_i), np.concatenate(out_j)
+    wanted = np.ones(pop.n, dtype=np.bool_) if only is None else np.asarray(only, dtype=np.bool_)
+    return holders_nearest(pop.xyz, pop.plane, pop.interest_words, pop.reach, wanted, per_interest)
 
 
 def tie_break(seed: int, a: I64, b: I64) -> F64:

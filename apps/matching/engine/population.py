@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .geometry import km_to_chord, to_xyz
+from .nearest import tangent_plane
 from .types import Candidate, MatchProblem, VenueOption
 from .venue_grid import VenueGrid
 
@@ -126,6 +127,7 @@ class Population:
         self.xyz: F64 = to_xyz(lat, lng).reshape(n, 3)
         self.reach_km: F64 = np.array([c.max_travel_km for c in people], dtype=np.float64)
         self.reach: F64 = km_to_chord(self.reach_km)
+        self.plane: F64 = tangent_plane(self.xyz)  # for grid searches over people
 
         interest_ids = sorted({t for c in people for t in c.interest_ids})
         self.interest_bit = {t: b for b, t in enumerate(interest_ids)}
