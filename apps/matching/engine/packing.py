@@ -83,6 +83,9 @@ def _pack(
     pick = np.empty(n + 1, dtype=np.int64)
     share = np.zeros(n)
     count = np.zeros(n, dtype=np.int64)
+    # Per level, the groups still possible there (a subset of its parent level's).
+    alive = np.empty((n + 2, m), dtype=np.int64)
+    n_alive = np.zeros(n + 2, dtype=np.int64)
     best_value = max(floor, 0.0)  # a cut below it loses nothing the caller wants
     best_pick = np.empty(0, dtype=np.int64)
     d = 0
@@ -98,12 +101,17 @@ def _pack(
             # still possible; no packing of them can pay more.
             share[:] = 0.0
             count[:] = 0
-            for k in range(m):
+            kept = 0
+            for a in range(m if d == 0 else n_alive[d - 1]):
+                k = a if d == 0 else alive[d - 1, a]
                 if masks[k] & covered[d] == 0:
+                    alive[d, kept] = k
+                    kept += 1
                     for x in range(sizes[k]):
                         y = members_of[k, x]
                         share[y] = max(share[y], per_member[k])
                         count[y] += 1
+            n_alive[d] = kept
             if value[d] + share.sum() > best_value + _EPS:
                 e, fewest = -1, m + 1
                 for y in range(n):

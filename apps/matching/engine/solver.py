@@ -78,23 +78,25 @@ class CellSolver:
         self.can_group = pop.can_group.tolist()
         self.uid = pop.user_ids.tolist()
 
-        nbrs: list[list[tuple[float, int]]] = [[] for _ in range(n)]
-        self.pair_cache: dict[int, tuple[float, float] | None] = {}
+        # Each person's candidates, best optimistic weight first (ties: lower index first).
+        ends = np.concatenate([edges.i, edges.j])
+        others = np.concatenate([edges.j, edges.i])
+        order = np.lexsort((others, -np.concatenate([edges.weight, edges.weight]), ends))
+        self.nbr_list = np.ascontiguousarray(others[order])
+        self.nbr_start = np.searchsorted(ends[order], np.arange(n + 1)).astype(np.int64)
+        flat, starts = self.nbr_list.tolist(), self.nbr_start.tolist()
+        self.nbrs = [flat[starts[p] : starts[p + 1]] for p in range(n)]
         chords = np.linalg.norm(pop.xyz[edges.i] - pop.xyz[edges.j], axis=1).tolist()
         ei, ej = edges.i.tolist(), edges.j.tolist()
-        for a, b, w, it, ch in zip(
-            ei, ej, edges.weight.tolist(), edges.interest.tolist(), chords, strict=True
-        ):
-            nbrs[a].append((w, b))
-            nbrs[b].append((w, a))
-            self.pair_cache[a * n + b] = (it, ch)
-        self.nbrs = [[q for _, q in sorted(lst, key=lambda t: (-t[0], t[1]))] for lst in nbrs]
+        info = zip(edges.interest.tolist(), chords, strict=True)
+        keys = (edges.i * n + edges.j).tolist()
+        self.pair_cache: dict[int, tuple[float, float] | None] = dict(zip(keys, info, strict=True))
         # Pair scores, exact (-inf: no usable venue) for every edge of two people who accept
         # pairs; the other edges keep their optimistic weight, which only ranks candidates.
         self.w = edges.weight.copy()
         pair_edges = np.flatnonzero(edges.pair_ok)
         self.w[pair_edges] = exact_weights(pop, venues, objective, edges, pair_edges)
-        self.edge_index = {(a, b): k for k, (a, b) in enumerate(zip(ei, ej, strict=True))}
+        self.edge_index = dict(zip(zip(ei, ej, strict=True), range(len(ei)), strict=True))
         self.group_cache: dict[Members, float | None] = {}
         self.group_of = [-1] * n
         self.groups: dict[int, Members] = {}
@@ -357,16 +359,14 @@ class CellSolver:
             pair_edges = np.flatnonzero(e.pair_ok)
             keys = e.i[pair_edges] * self.n + e.j[pair_edges]
             order = np.argsort(keys)
-            starts = np.cumsum([0] + [len(x) for x in self.nbrs]).astype(np.int64)
-            flat = np.array([q for x in self.nbrs for q in x], dtype=np.int64)
             self._arrays = moves.Arrays(
                 self.pop,
                 self.venues,
                 self.obj,
                 keys[order],
                 self.w[pair_edges][order],
-                starts,
-                flat,
+                self.nbr_start,
+                self.nbr_list,
             )
             self._compiled_cache = moves.new_cache()
         return self._arrays
