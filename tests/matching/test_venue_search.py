@@ -9,9 +9,14 @@ import pytest
 
 from apps.matching.engine import VenueOption
 from apps.matching.engine.geometry import km_to_chord, to_xyz
-from apps.matching.engine.population import VenueIndex
-from apps.matching.engine.travel import group_travel, pair_travel, ranked_venues
-from tests.matching.engine_helpers import at
+from apps.matching.engine.population import Population, VenueIndex
+from apps.matching.engine.travel import (
+    first_ranked_venues,
+    group_travel,
+    pair_travel,
+    ranked_venues,
+)
+from tests.matching.engine_helpers import at, person
 
 KINDS = ("bar", "cafe", "library")
 N_SLOTS = 70  # more than one 64-bit word of slots
@@ -89,3 +94,39 @@ def test_no_venues_means_no_trip() -> None:
     xyz, reach = random_members(np.random.default_rng(1), 3)
     assert math.isinf(group_travel(venues, xyz, reach, 1, 1))
     assert ranked_venues(venues, xyz, reach, 1, 1) == ([], [])
+
+
+def test_first_ranked_venues_are_the_head_of_the_full_ranking() -> None:
+    """The venue pass asks for each group's nearest few usable venues in one call; they are
+    exactly the first of the full ranking, and flagged complete only when nothing follows."""
+    rng = np.random.default_rng(11)
+    venues = random_venues(rng, 400, spread_km=10.0)
+    people = []
+    for k in range(120):
+        east, north = rng.uniform(-3, 3, size=2)
+        free = frozenset(int(s) for s in rng.choice(N_SLOTS, size=40, replace=False))
+        kinds = frozenset(rng.choice(KINDS, size=int(rng.integers(1, 4)), replace=False))
+        reach = float(rng.uniform(2.0, 7.0))
+        people.append(
+            person(k, east, north, free_slots=free, venue_kinds=kinds, max_travel_km=reach)
+        )
+    pop = Population(people, {1: 1.0}, {kind: b for b, kind in enumerate(KINDS)}, N_SLOTS, ())
+    groups = [
+        tuple(sorted(rng.choice(120, size=int(rng.integers(2, 6)), replace=False)))
+        for _ in range(200)
+    ]
+    heads = first_ranked_venues(venues, pop, groups, 4)
+    complete_seen = 0
+    for members, (trips, found, complete) in zip(groups, heads, strict=True):
+        rows = list(members)
+        free = int(np.bitwise_and.reduce([pop.free[m] for m in rows]))
+        kinds = int(np.bitwise_and.reduce([pop.kinds[m] for m in rows]))
+        all_trips, everything = ranked_venues(venues, pop.xyz[rows], pop.reach[rows], free, kinds)
+        assert found == everything[: len(found)]
+        assert np.allclose(trips, all_trips[: len(found)], atol=1e-12)
+        if complete:
+            assert found == everything
+        else:
+            assert len(found) == 4  # the head; more may follow
+        complete_seen += complete
+    assert 10 < complete_seen < 190  # both outcomes were exercised

@@ -16,7 +16,7 @@ import numpy as np
 
 from .geometry import EARTH_RADIUS_KM
 from .population import Population, VenueIndex
-from .travel import ranked_venues
+from .travel import first_ranked_venues, ranked_venues
 from .types import Group, Objective
 
 _TWO_R = 2.0 * EARTH_RADIUS_KM
@@ -66,12 +66,13 @@ def assign_venues(
     rises (one ejection step; the moved group's trip grows a little, the newcomer is matched
     instead of dropped)."""
     prepared = []
-    for members in groups:
-        ms = tuple(sorted(members))
+    ordered = [tuple(sorted(members)) for members in groups]
+    nearest = first_ranked_venues(venues, pop, ordered, _FIRST_VENUES)
+    for ms, (trips, found, complete) in zip(ordered, nearest, strict=True):
         value, free, kinds, ints = group_terms(pop, ms, objective)
-        prepared.append(
-            _Placing(ms, value, free, kinds, ints, pop.xyz[np.array(ms)], pop.reach[np.array(ms)])
-        )
+        g = _Placing(ms, value, free, kinds, ints, pop.xyz[np.array(ms)], pop.reach[np.array(ms)])
+        g.ranked, g.complete = (trips, found), complete
+        prepared.append(g)
     # Best first; the key is a pure function of the input, so the order is deterministic.
     prepared.sort(key=lambda g: (-g.value, tuple(pop.user_ids[m] for m in g.members)))
     used = {} if used is None else used
@@ -90,12 +91,25 @@ def assign_venues(
 
 _NOWHERE = (-1, -1, math.inf)
 _EJECT_VENUES = 8  # a dropped group looks at its nearest usable venues only
+# Usable venues found up front per group (most take one of these); more only when needed.
+_FIRST_VENUES = 8
 
 
 class _Placing:
     """A group being given a venue-slot (`spot`: venue index, slot, farthest trip chord)."""
 
-    __slots__ = ("free", "ints", "kinds", "members", "ranked", "reach", "spot", "value", "xyz")
+    __slots__ = (
+        "complete",
+        "free",
+        "ints",
+        "kinds",
+        "members",
+        "ranked",
+        "reach",
+        "spot",
+        "value",
+        "xyz",
+    )
 
     def __init__(
         self,
@@ -116,7 +130,10 @@ class _Placing:
         )
         self.xyz, self.reach = xyz, reach
         self.spot = _NOWHERE
-        self.ranked: tuple[list[float], list[int]] | None = None  # usable venues, nearest first
+        # Usable venues, nearest first (trip chords, venue indices): the first few, or all of
+        # them once `complete`.
+        self.ranked: tuple[list[float], list[int]] = ([], [])
+        self.complete = False
 
 
 class _Board:
@@ -143,9 +160,15 @@ class _Board:
         return int(self.venues.venue_ids[v]), slot
 
     def ranked(self, g: _Placing) -> Iterator[tuple[float, int]]:
-        if g.ranked is None:
+        """g's usable venues, nearest first; the full list is searched only when a walk gets
+        past the first few."""
+        trips, found = g.ranked
+        yield from zip(trips, found, strict=True)
+        if not g.complete:
             g.ranked = ranked_venues(self.venues, g.xyz, g.reach, g.free, g.kinds)
-        return zip(*g.ranked, strict=True)
+            g.complete = True
+            more_trips, more_found = g.ranked
+            yield from zip(more_trips[len(trips) :], more_found[len(found) :], strict=True)
 
     def spots(self, g: _Placing) -> Iterator[tuple[int, int, float]]:
         """Usable (venue, slot, trip) of g, nearest venue first, earliest slot first."""

@@ -7,10 +7,12 @@ adapts the engine's bitsets (Python ints for groups, word arrays for edges) to t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from . import venue_grid
-from .population import F64, U64, VenueIndex
+from .population import F64, U64, Population, VenueIndex
 
 _MASK64 = (1 << 64) - 1
 
@@ -54,14 +56,45 @@ def ranked_venues(
     that some common free slot is open (the caller picks the slot)."""
     if venues.v == 0 or free_and == 0 or kinds_and == 0:
         return [], []
-    trips, idx = venue_grid.ranked(
+    trips, idx, _ = venue_grid.ranked(
         venues.kernel_args,
         np.ascontiguousarray(xyz, dtype=np.float64),
         np.ascontiguousarray(reach, dtype=np.float64),
         _words(free_and, venues.open_words.shape[1]),
         np.uint64(kinds_and & _MASK64),
+        0,
     )
     return trips.tolist(), idx.tolist()
+
+
+def first_ranked_venues(
+    venues: VenueIndex, pop: Population, groups: Sequence[Sequence[int]], first: int
+) -> list[tuple[list[float], list[int], bool]]:
+    """Per group (local indices of `pop`), the first `first` venues of `ranked_venues` and
+    whether that is all of them: one compiled call for every group."""
+    if not groups:
+        return []
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    member_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    members = np.fromiter((m for g in groups for m in g), dtype=np.int64, count=int(sizes.sum()))
+    if venues.v == 0:
+        return [([], [], True) for _ in groups]
+    free = np.bitwise_and.reduceat(pop.free_words[members], member_start[:-1], axis=0)
+    kinds = np.bitwise_and.reduceat(pop.kind_words[members, 0], member_start[:-1])
+    offsets, trips, idx, complete = venue_grid.ranked_many(
+        venues.kernel_args,
+        pop.xyz,
+        pop.reach,
+        member_start,
+        members,
+        np.ascontiguousarray(free, dtype=np.uint64),
+        np.ascontiguousarray(kinds, dtype=np.uint64),
+        first,
+    )
+    at, trip, venue, done = offsets.tolist(), trips.tolist(), idx.tolist(), complete.tolist()
+    return [
+        (trip[at[g] : at[g + 1]], venue[at[g] : at[g + 1]], done[g]) for g in range(len(groups))
+    ]
 
 
 def group_travel(venues: VenueIndex, xyz: F64, reach: F64, free_and: int, kinds_and: int) -> float:

@@ -196,34 +196,94 @@ def pair_trips(venues, a: F64, b: F64, ra: F64, rb: F64, free: U64, kinds: U64) 
 
 
 @numba.njit(cache=True)
-def ranked(venues, m_xyz: F64, m_reach: F64, free: U64, kinds: np.uint64) -> tuple[F64, I64]:
-    """Every usable venue within reach of all members, by (farthest trip chord, venue index)."""
+def _kth(values, k: int) -> float:
+    return np.partition(np.array(values), k - 1)[k - 1]
+
+
+@numba.njit(cache=True)
+def ranked(
+    venues, m_xyz: F64, m_reach: F64, free: U64, kinds: np.uint64, first: int
+) -> tuple[F64, I64, bool]:
+    """Usable venues within reach of all members, by (farthest trip chord, venue index): all
+    of them when `first` is 0, else the first `first` (the search stops once the next ring
+    lies farther than the first-th trip found). The flag says whether the list is complete."""
     v_xyz, v_kind, v_open, _, _, start, order = venues
     c, _ = _centre(m_xyz)
     limit = _limit(c, m_xyz, m_reach)
     u, w, size, nx, ny = _projected(venues, c)
-    x0 = max(0, math.floor((u - limit) / size))
-    x1 = min(nx - 1, math.floor((u + limit) / size))
-    y0 = max(0, math.floor((w - limit) / size))
-    y1 = min(ny - 1, math.floor((w + limit) / size))
-    trips = []
-    idx = []
-    for gx in range(x0, x1 + 1):
-        for gy in range(y0, y1 + 1):
-            cell = gx * ny + gy
-            for p in range(start[cell], start[cell + 1]):
-                v = order[p]
-                if not _usable(v, v_kind, v_open, free, kinds):
+    cx = math.floor(u / size)
+    cy = math.floor(w / size)
+    trips = [0.0 for _ in range(0)]
+    idx = [0 for _ in range(0)]
+    complete = True
+    r = 0
+    while True:
+        near = (r - 1) * size  # every point of ring r is at least this far from c
+        if near > limit:
+            break
+        if cx - r < 0 and cx + r >= nx and cy - r < 0 and cy + r >= ny:
+            break
+        # Nothing farther out can be among the first `first`:
+        if first > 0 and len(trips) >= first and near > _kth(trips, first):
+            complete = False
+            break
+        for gx in range(max(0, cx - r), min(nx - 1, cx + r) + 1):
+            step = 1 if (gx == cx - r or gx == cx + r) else 2 * r
+            for gy in range(cy - r, cy + r + 1, step):
+                if gy < 0 or gy >= ny:
                     continue
-                t = _trip(v_xyz[v], m_xyz, m_reach)
-                if t < math.inf:
-                    trips.append(t)
-                    idx.append(v)
+                cell = gx * ny + gy
+                for p in range(start[cell], start[cell + 1]):
+                    v = order[p]
+                    if not _usable(v, v_kind, v_open, free, kinds):
+                        continue
+                    t = _trip(v_xyz[v], m_xyz, m_reach)
+                    if t < math.inf:
+                        trips.append(t)
+                        idx.append(v)
+        r += 1
+    if len(trips) == 0:
+        return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64), complete
     t_arr = np.array(trips, dtype=np.float64)
     i_arr = np.array(idx, dtype=np.int64)
-    if len(trips) == 0:
-        return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64)
     by_index = np.argsort(i_arr)
     t_arr, i_arr = t_arr[by_index], i_arr[by_index]
     by_trip = np.argsort(t_arr, kind="mergesort")  # stable: ties stay by venue index
-    return t_arr[by_trip], i_arr[by_trip]
+    t_arr, i_arr = t_arr[by_trip], i_arr[by_trip]
+    if not complete:
+        return t_arr[:first], i_arr[:first], complete
+    return t_arr, i_arr, complete
+
+
+@numba.njit(cache=True)
+def ranked_many(
+    venues,
+    xyz: F64,
+    reach: F64,
+    member_start: I64,
+    members: I64,
+    free: U64,
+    kinds: U64,
+    first: int,
+) -> tuple[I64, F64, I64, NDArray[np.bool_]]:
+    """`ranked` for many groups at once (group g: members[member_start[g]:member_start[g + 1]],
+    common free words free[g], common kinds kinds[g]): (offsets, trips, venue indices, complete
+    flags), group g's list at offsets[g]:offsets[g + 1]."""
+    groups = member_start.shape[0] - 1
+    offsets = np.zeros(groups + 1, dtype=np.int64)
+    parts_t = []
+    parts_i = []
+    complete = np.zeros(groups, dtype=np.bool_)
+    for g in range(groups):
+        who = members[member_start[g] : member_start[g + 1]]
+        t, i, done = ranked(venues, xyz[who], reach[who], free[g], kinds[g], first)
+        parts_t.append(t)
+        parts_i.append(i)
+        complete[g] = done
+        offsets[g + 1] = offsets[g] + t.shape[0]
+    trips = np.empty(offsets[groups], dtype=np.float64)
+    idx = np.empty(offsets[groups], dtype=np.int64)
+    for g in range(groups):
+        trips[offsets[g] : offsets[g + 1]] = parts_t[g]
+        idx[offsets[g] : offsets[g + 1]] = parts_i[g]
+    return offsets, trips, idx, complete
