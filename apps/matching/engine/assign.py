@@ -68,9 +68,14 @@ def assign_venues(
     prepared = []
     ordered = [tuple(sorted(members)) for members in groups]
     nearest = first_ranked_venues(venues, pop, ordered, _FIRST_VENUES)
+    flat = np.fromiter((m for ms in ordered for m in ms), dtype=np.int64)
+    xyz, reach = pop.xyz[flat], pop.reach[flat]  # group k's rows: views, not copies
+    at = 0
     for ms, (trips, found, complete) in zip(ordered, nearest, strict=True):
         value, free, kinds, ints = group_terms(pop, ms, objective)
-        g = _Placing(ms, value, free, kinds, ints, pop.xyz[np.array(ms)], pop.reach[np.array(ms)])
+        rows = slice(at, at + len(ms))
+        at += len(ms)
+        g = _Placing(ms, value, free, kinds, ints, xyz[rows], reach[rows])
         g.ranked, g.complete = (trips, found), complete
         prepared.append(g)
     # Best first; the key is a pure function of the input, so the order is deterministic.
@@ -84,7 +89,7 @@ def assign_venues(
             dropped.append(g.members)
         elif spot is not None:
             board.place(g, spot)
-    out = [_to_group(pop, venues, objective, g, interest_names) for g in board.placed]
+    out = _to_groups(pop, venues, objective, board.placed, interest_names)
     out.sort(key=lambda g: g.member_ids)
     return out, dropped
 
@@ -240,27 +245,40 @@ class _Board:
         return True
 
 
-def _to_group(
+def _to_groups(
     pop: Population,
     venues: VenueIndex,
     objective: Objective,
-    g: _Placing,
+    placed: Sequence[_Placing],
     interest_names: Mapping[int, str] | None,
-) -> Group:
-    v, slot, trip_chord = g.spot
-    trips = np.linalg.norm(g.xyz - venues.xyz[v], axis=1)
-    trip_km = tuple(round(_km(float(c)), 3) for c in trips)
-    score = g.value - objective.travel_per_km * len(g.members) * _km(trip_chord)
-    shared = _shared(pop, g.ints)
-    return Group(
-        member_ids=tuple(int(pop.user_ids[m]) for m in g.members),
-        venue_id=int(venues.venue_ids[v]),
-        slot=slot,
-        score=round(float(score), 6),
-        shared_interest_ids=shared,
-        trip_km=trip_km,
-        explanation=explain(shared, trip_km, interest_names),
-    )
+) -> list[Group]:
+    """The placed groups as `Group`s: every member's trip computed in one go."""
+    if not placed:
+        return []
+    xyz = np.concatenate([g.xyz for g in placed])
+    at_venue = np.repeat([g.spot[0] for g in placed], [len(g.members) for g in placed])
+    chords = np.linalg.norm(xyz - venues.xyz[at_venue], axis=1)
+    trips = np.round(_TWO_R * np.arcsin(np.minimum(1.0, chords / _TWO_R)), 3).tolist()
+    out = []
+    at = 0
+    for g in placed:
+        v, slot, trip_chord = g.spot
+        trip_km = tuple(trips[at : at + len(g.members)])
+        at += len(g.members)
+        score = g.value - objective.travel_per_km * len(g.members) * _km(trip_chord)
+        shared = _shared(pop, g.ints)
+        out.append(
+            Group(
+                member_ids=tuple(int(pop.user_ids[m]) for m in g.members),
+                venue_id=int(venues.venue_ids[v]),
+                slot=slot,
+                score=round(float(score), 6),
+                shared_interest_ids=shared,
+                trip_km=trip_km,
+                explanation=explain(shared, trip_km, interest_names),
+            )
+        )
+    return out
 
 
 def _shared(pop: Population, ints: int) -> tuple[int, ...]:
