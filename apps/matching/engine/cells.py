@@ -371,7 +371,8 @@ def _pairs_of_piece(job: tuple[MatchProblem, tuple[tuple[int, ...], ...]]) -> li
     return [(int(uid[a]), int(uid[b])) for a, b in found]
 
 
-# What the forked workers of `_map` run: they inherit it, so jobs are never pickled.
+# What the forked workers of `_map` run: they inherit it, so jobs are never pickled (one `_map`
+# at a time per process: rounds run one per process, in a command or a Celery task).
 _forked_work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
