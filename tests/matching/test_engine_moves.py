@@ -58,3 +58,20 @@ def test_a_round_with_the_compiled_search_breaks_no_rule() -> None:
 
     assert check_violations(prob, result) == []
     assert result.stats.matched > 0.85 * 1500
+
+
+def test_a_search_restarted_after_changes_ends_where_nobody_can_improve() -> None:
+    """After the first search converges, later ones start only from people whose group or a
+    candidate's group changed; every other person must still have no improving move."""
+    solver = solver_for(300, 3)
+    solver.match_pairs()
+    solver.local_search(8)
+    rng = np.random.default_rng(3)
+    for gid in rng.choice(sorted(solver.groups), size=8, replace=False).tolist():
+        solver._drop(gid)  # changes the restarted search has to pick up
+    solver.match_pairs()
+
+    solver.local_search(8)
+
+    active = [p for p in range(solver.n) if solver.nbrs[p] and solver.can_group[p]]
+    assert [p for p in active if solver._best_move(p, _EPS) is not None] == []

@@ -1,8 +1,9 @@
 """Solving one cell: pair matching plus local search over groups.
 
 1. Near-maximum-weight matching of everyone who accepts pairs, on the candidate graph's exact
-   pair scores (`pairs.heavy_matching`: the LP relaxation as an assignment, odd cycles settled
-   by small exact blossoms).
+   pair scores (`pairs.heavy_matching`: a blossom up to 1,500 people, else the LP relaxation as
+   an assignment, its odd cycles settled by small exact blossoms unless the region's pairs are
+   re-matched afterwards).
 2. Local search over the whole partition, first-improvement, each move strictly raising the
    objective: join a neighbour's group, swap places with one of its members (or take the place
    of one, who becomes free), pair or form a triple with free neighbours.
