@@ -68,25 +68,25 @@ def build_edges(
 ) -> Edges:
     """Candidate edges of `pop`; `extra` pairs (e.g. a warm start's) are always considered."""
     n = pop.n
-    raw_i, raw_j = _raw_pairs(pop, params.neighbours_per_interest, None)
+    # Raw pairs repeat a lot (the same two people are near holders of several interests):
+    # constraints are checked once per distinct pair, counted as often as it was found.
+    keys, found_times = _counted(_raw_keys(pop, params.neighbours_per_interest, None))
+    i, j = keys // n, keys % n
+    ok = pop.pair_ok(i, j)
     # People whose pool is mostly filtered away (age ranges, rare languages, few free slots)
     # search again, much wider, so that constraints do not leave them alone needlessly.
-    ok = pop.pair_ok(raw_i, raw_j)
-    degree = np.bincount(raw_i[ok], minlength=n) + np.bincount(raw_j[ok], minlength=n)
+    times_ok = found_times * ok
+    degree = np.bincount(i, times_ok, minlength=n) + np.bincount(j, times_ok, minlength=n)
     starved = degree < 2 * params.keep_per_person
-    # Only feasible raw pairs go on (most are not: two thirds in a city): `pair_ok` is
-    # symmetric, so checking before de-duplicating is the same as after, on far fewer keys.
-    found = [(raw_i[ok], raw_j[ok])]
+    found = [keys[ok]]
     if starved.any():
-        found.append(_feasible(pop, *_raw_pairs(pop, params.neighbours_per_interest * 8, starved)))
+        found.append(_feasible(pop, _raw_keys(pop, params.neighbours_per_interest * 8, starved)))
     if extra:
         ex = np.array(extra, dtype=np.int64).reshape(-1, 2)
-        found.append(_feasible(pop, ex[:, 0], ex[:, 1]))
-    raw_i = np.concatenate([a for a, _ in found])
-    raw_j = np.concatenate([b for _, b in found])
-    lo, hi = np.minimum(raw_i, raw_j), np.maximum(raw_i, raw_j)
-    keep = lo != hi
-    keys = sorted_unique(lo[keep] * n + hi[keep])
+        lo, hi = np.minimum(ex[:, 0], ex[:, 1]), np.maximum(ex[:, 0], ex[:, 1])
+        found.append(_feasible(pop, lo * n + hi))
+    keys = sorted_unique(np.concatenate(found))
+    keys = keys[keys // n != keys % n]  # not oneself
     i, j = keys // n, keys % n
 
     interest = pop.interest_weights.sum(pop.interest_words[i] & pop.interest_words[j])
@@ -112,9 +112,18 @@ def build_edges(
     )
 
 
-def _feasible(pop: Population, i: I64, j: I64) -> tuple[I64, I64]:
-    ok = pop.pair_ok(i, j)
-    return i[ok], j[ok]
+def _feasible(pop: Population, keys: I64) -> I64:
+    """The pair keys (min * n + max) that meet every pairwise hard constraint."""
+    return keys[pop.pair_ok(keys // pop.n, keys % pop.n)]
+
+
+def _counted(keys: I64) -> tuple[I64, I64]:
+    """Distinct keys, sorted, and how often each occurs."""
+    if not len(keys):
+        return keys, keys
+    s = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
+    return s[starts], np.diff(np.append(starts, len(s)))
 
 
 def exact_weights(
@@ -139,14 +148,15 @@ def exact_weights(
     return out
 
 
-def _raw_pairs(pop: Population, per_interest: int, only: np.ndarray | None) -> tuple[I64, I64]:
+def _raw_keys(pop: Population, per_interest: int, only: np.ndarray | None) -> I64:
     """For each interest, each holder (or each holder in `only`) with its nearest holders
-    (`per_interest` of them, within the holder's reach; the holder itself among them)."""
+    (`per_interest` of them, within the holder's reach; the holder itself among them), as
+    pair keys min * n + max (repeats included)."""
     if pop.n < 2:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+        return np.zeros(0, dtype=np.int64)
     wanted = np.ones(pop.n, dtype=np.bool_) if only is None else np.asarray(only, dtype=np.bool_)
-    return holders_nearest(pop.xyz, pop.plane, pop.interest_words, pop.reach, wanted, per_interest)
+    q, p = holders_nearest(pop.xyz, pop.plane, pop.interest_words, pop.reach, wanted, per_interest)
+    return np.minimum(q, p) * pop.n + np.maximum(q, p)
 
 
 def tie_break(seed: int, a: I64, b: I64) -> F64:
