@@ -147,13 +147,18 @@ def _diagonal_first(n: int, rows: I64, cols: I64, cost: F64) -> csr_array:
 def _round(sigma: I64, weights: _Weights) -> tuple[list[tuple[int, int]], list[list[int]]]:
     """Pairs from the permutation's cycles, and its odd cycles."""
     n = len(sigma)
-    seen = np.zeros(n, dtype=bool)
-    pairs: list[tuple[int, int]] = []
+    me = np.arange(n)
+    # 2-cycles (most of them) at once: a pair when its edge is worth anything.
+    short = sigma[sigma] == me
+    a = me[short & (me < sigma)]
+    b = sigma[a]
+    worth = weights.w[weights.index_of(a * n + b)] > _EPS
+    pairs = list(zip(a[worth].tolist(), b[worth].tolist(), strict=True))
     odd_cycles: list[list[int]] = []
+    seen = short.tolist()  # fixed points and 2-cycles are done
     sig = sigma.tolist()
     for start in range(n):
-        if seen[start] or sig[start] == start:
-            seen[start] = True
+        if seen[start]:
             continue
         cycle = [start]
         seen[start] = True
@@ -162,11 +167,6 @@ def _round(sigma: I64, weights: _Weights) -> tuple[list[tuple[int, int]], list[l
             cycle.append(q)
             seen[q] = True
             q = sig[q]
-        if len(cycle) == 2:
-            pair = (min(cycle), max(cycle))
-            if weights.w[weights.index_of(_keys(n, [pair]))[0]] > _EPS:
-                pairs.append(pair)
-            continue
         if len(cycle) % 2:
             odd_cycles.append(cycle)  # an odd cycle is where rounding may lose
         ring = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
