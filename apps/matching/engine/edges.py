@@ -199,14 +199,29 @@ def _top_k_compiled(n: int, i: I64, j: I64, score: F64, jitter: F64, k: int) -> 
             incident[fill[ends[e]]] = e
             fill[ends[e]] += 1
     chosen = np.zeros(m, dtype=np.bool_)
+    best_s = np.empty(k)
+    best_t = np.empty(k)
+    best_e = np.empty(k, dtype=np.int64)
     for v in range(n):
-        edges = incident[start[v] : start[v + 1]]
-        if edges.shape[0] <= k:
-            for e in edges:
-                chosen[e] = True
+        if start[v + 1] - start[v] <= k:
+            for pos in range(start[v], start[v + 1]):
+                chosen[incident[pos]] = True
             continue
-        by_jitter = edges[np.argsort(jitter[edges], kind="mergesort")]
-        by_score = by_jitter[np.argsort(-score[by_jitter], kind="mergesort")]
-        for e in by_score[:k]:
-            chosen[e] = True
+        # The k best seen so far, best first; an edge equal to one already held comes after
+        # it (the order of a stable sort).
+        held = 0
+        for pos in range(start[v], start[v + 1]):
+            e = incident[pos]
+            sc, jt = score[e], jitter[e]
+            if held == k and (sc < best_s[k - 1] or (sc == best_s[k - 1] and jt >= best_t[k - 1])):
+                continue
+            y = held if held < k else k - 1
+            while y > 0 and (best_s[y - 1] < sc or (best_s[y - 1] == sc and best_t[y - 1] > jt)):
+                best_s[y], best_t[y], best_e[y] = best_s[y - 1], best_t[y - 1], best_e[y - 1]
+                y -= 1
+            best_s[y], best_t[y], best_e[y] = sc, jt, e
+            if held < k:
+                held += 1
+        for y in range(k):
+            chosen[best_e[y]] = True
     return chosen
