@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .geometry import EARTH_RADIUS_KM
+from .geometry import EARTH_RADIUS_KM, chord_to_km
 from .population import Population, VenueIndex
 from .travel import first_ranked_venues, ranked_venues
 from .types import Group, Objective
@@ -258,7 +258,7 @@ def _to_groups(
     xyz = np.concatenate([g.xyz for g in placed])
     at_venue = np.repeat([g.spot[0] for g in placed], [len(g.members) for g in placed])
     chords = np.linalg.norm(xyz - venues.xyz[at_venue], axis=1)
-    trips = np.round(_TWO_R * np.arcsin(np.minimum(1.0, chords / _TWO_R)), 3).tolist()
+    trips = np.round(chord_to_km(chords), 3).tolist()
     out = []
     at = 0
     for g in placed:
