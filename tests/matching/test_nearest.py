@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from apps.matching.engine.geometry import km_to_chord, to_xyz
-from apps.matching.engine.nearest import holders_nearest, tangent_plane
+from apps.matching.engine.nearest import holders_nearest
+from apps.matching.engine.plane import tangent_plane
 from tests.matching.engine_helpers import at
 
 N_BITS = 70  # interests over more than one 64-bit word

@@ -20,6 +20,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from .plane import ring_buffer, ring_cells
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
@@ -27,19 +29,6 @@ U64 = NDArray[np.uint64]
 _PER_CELL = (
     0.25  # holders per grid cell in their bounding box (homes cluster: most cells are empty)
 )
-
-
-def tangent_plane(xyz: F64) -> F64:
-    """Coordinates of the points on a plane tangent to the unit sphere at their mean."""
-    if not len(xyz):
-        return np.zeros((0, 2))
-    centre = xyz.mean(axis=0)
-    normal = centre / max(float(np.linalg.norm(centre)), 1e-12)
-    helper = np.array([0.0, 0.0, 1.0]) if abs(normal[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    e1 = np.cross(helper, normal)
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(normal, e1)
-    return np.ascontiguousarray(xyz @ np.stack([e1, e2]).T)
 
 
 @numba.njit(cache=True)
@@ -52,30 +41,19 @@ def holders_nearest(
     n = xyz.shape[0]
     bits = 64 * words.shape[1]
     # Holders per bit (CSR).
+    held_bits = np.empty(bits, dtype=np.int64)
     count = np.zeros(bits + 1, dtype=np.int64)
     for p in range(n):
-        for w in range(words.shape[1]):
-            word = words[p, w]
-            b = 0
-            while word:
-                if word & np.uint64(1):
-                    count[64 * w + b + 1] += 1
-                word >>= np.uint64(1)
-                b += 1
+        for x in range(_set_bits(words, p, held_bits)):
+            count[held_bits[x] + 1] += 1
     for t in range(bits):
         count[t + 1] += count[t]
     holders = np.empty(count[bits], dtype=np.int64)
     fill = count[:-1].copy()
     for p in range(n):
-        for w in range(words.shape[1]):
-            word = words[p, w]
-            b = 0
-            while word:
-                if word & np.uint64(1):
-                    holders[fill[64 * w + b]] = p
-                    fill[64 * w + b] += 1
-                word >>= np.uint64(1)
-                b += 1
+        for x in range(_set_bits(words, p, held_bits)):
+            holders[fill[held_bits[x]]] = p
+            fill[held_bits[x]] += 1
     # Output bound: each query yields at most min(k + 1, holders) points.
     total = 0
     for t in range(bits):
@@ -100,6 +78,22 @@ def holders_nearest(
 
 
 @numba.njit(cache=True)
+def _set_bits(words: U64, p: int, out: I64) -> int:
+    """Positions of row p's set bits, ascending, written to `out`; returns how many."""
+    k = 0
+    for w in range(words.shape[1]):
+        word = words[p, w]
+        b = 0
+        while word:
+            if word & np.uint64(1):
+                out[k] = 64 * w + b
+                k += 1
+            word >>= np.uint64(1)
+            b += 1
+    return k
+
+
+@numba.njit(cache=True)
 def _one_interest(xyz, uv, reach, only, members, k, best_d, best_i, out_q, out_p, used):
     h = members.shape[0]
     lo0, lo1, hi0, hi1 = math.inf, math.inf, -math.inf, -math.inf
@@ -113,6 +107,7 @@ def _one_interest(xyz, uv, reach, only, members, k, best_d, best_i, out_q, out_p
     size = max(math.sqrt(width * height * _PER_CELL / h), (width + height) / (4 * h), 1e-9)
     nx = int((hi0 - lo0) / size) + 1
     ny = int((hi1 - lo1) / size) + 1
+    cells = ring_buffer(nx, ny)
     # Members by grid cell (CSR).
     start = np.zeros(nx * ny + 1, dtype=np.int64)
     cell_of = np.empty(h, dtype=np.int64)
@@ -155,39 +150,36 @@ def _one_interest(xyz, uv, reach, only, members, k, best_d, best_i, out_q, out_p
                 )
             if near > bound or (held == want and near > best_d[held - 1]):
                 break
-            if cx - r < 0 and cx + r >= nx and cy - r < 0 and cy + r >= ny:
+            in_ring = ring_cells(cx, cy, r, nx, ny, cells)
+            if in_ring < 0:
                 break
-            for gx in range(max(0, cx - r), min(nx - 1, cx + r) + 1):
-                step = 1 if (gx == cx - r or gx == cx + r) else 2 * r
-                for gy in range(cy - r, cy + r + 1, step):
-                    if gy < 0 or gy >= ny:
+            for ring_k in range(in_ring):
+                c = cells[ring_k]
+                for pos in range(start[c], start[c + 1]):
+                    p = order[pos]
+                    d = math.sqrt(
+                        (xyz[p, 0] - xyz[q, 0]) ** 2
+                        + (xyz[p, 1] - xyz[q, 1]) ** 2
+                        + (xyz[p, 2] - xyz[q, 2]) ** 2
+                    )
+                    if d > bound:
                         continue
-                    c = gx * ny + gy
-                    for pos in range(start[c], start[c + 1]):
-                        p = order[pos]
-                        d = math.sqrt(
-                            (xyz[p, 0] - xyz[q, 0]) ** 2
-                            + (xyz[p, 1] - xyz[q, 1]) ** 2
-                            + (xyz[p, 2] - xyz[q, 2]) ** 2
-                        )
-                        if d > bound:
-                            continue
-                        if held == want and (
-                            d > best_d[held - 1] or (d == best_d[held - 1] and p > best_i[held - 1])
-                        ):
-                            continue
-                        # Insert in order of (distance, index), dropping the farthest when full.
-                        y = held if held < want else want - 1
-                        while y > 0 and (
-                            best_d[y - 1] > d or (best_d[y - 1] == d and best_i[y - 1] > p)
-                        ):
-                            best_d[y] = best_d[y - 1]
-                            best_i[y] = best_i[y - 1]
-                            y -= 1
-                        best_d[y] = d
-                        best_i[y] = p
-                        if held < want:
-                            held += 1
+                    if held == want and (
+                        d > best_d[held - 1] or (d == best_d[held - 1] and p > best_i[held - 1])
+                    ):
+                        continue
+                    # Insert in order of (distance, index), dropping the farthest when full.
+                    y = held if held < want else want - 1
+                    while y > 0 and (
+                        best_d[y - 1] > d or (best_d[y - 1] == d and best_i[y - 1] > p)
+                    ):
+                        best_d[y] = best_d[y - 1]
+                        best_i[y] = best_i[y - 1]
+                        y -= 1
+                    best_d[y] = d
+                    best_i[y] = p
+                    if held < want:
+                        held += 1
             r += 1
         for y in range(held):
             out_q[used] = q

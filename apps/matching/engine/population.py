@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .geometry import km_to_chord, to_xyz
-from .nearest import tangent_plane
+from .plane import tangent_plane
 from .types import Candidate, MatchProblem, VenueOption
 from .venue_grid import VenueGrid
 

@@ -23,6 +23,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from .plane import ring_buffer, ring_cells, tangent_basis
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
@@ -36,13 +38,7 @@ class VenueGrid:
 
     def __init__(self, xyz: F64) -> None:
         n = len(xyz)
-        centre = xyz.mean(axis=0) if n else np.array([1.0, 0.0, 0.0])
-        normal = centre / max(float(np.linalg.norm(centre)), 1e-12)
-        helper = np.array([0.0, 0.0, 1.0]) if abs(normal[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-        e1 = np.cross(helper, normal)
-        e1 /= np.linalg.norm(e1)
-        e2 = np.cross(normal, e1)
-        self.basis = np.ascontiguousarray(np.stack([e1, e2]))  # (2, 3)
+        self.basis = tangent_basis(xyz)  # (2, 3)
         uv = xyz @ self.basis.T if n else np.zeros((0, 2))
         lo = uv.min(axis=0) if n else np.zeros(2)
         hi = uv.max(axis=0) if n else np.zeros(2)
@@ -136,28 +132,24 @@ def _best(venues, c, limit, m_xyz, m_reach, free, kinds):
     cx = math.floor(u / size)
     cy = math.floor(w / size)
     best, best_v = math.inf, -1
+    cells = ring_buffer(nx, ny)
     r = 0
     while True:
         # Every point of ring r is at least (r - 1) * size from c's projection.
         near = (r - 1) * size
         if near > limit or near >= best:
             break
-        if cx - r < 0 and cx + r >= nx and cy - r < 0 and cy + r >= ny:
-            break  # the ring lies outside the grid on every side, and so will the next
-        for gx in range(max(0, cx - r), min(nx - 1, cx + r) + 1):
-            # Edge columns of the ring take every row; the others only its top and bottom.
-            step = 1 if (gx == cx - r or gx == cx + r) else 2 * r
-            for gy in range(cy - r, cy + r + 1, step):
-                if gy < 0 or gy >= ny:
+        in_ring = ring_cells(cx, cy, r, nx, ny, cells)
+        if in_ring < 0:
+            break
+        for k in range(in_ring):
+            for p in range(start[cells[k]], start[cells[k] + 1]):
+                v = order[p]
+                if not _usable(v, v_kind, v_open, free, kinds):
                     continue
-                cell = gx * ny + gy
-                for p in range(start[cell], start[cell + 1]):
-                    v = order[p]
-                    if not _usable(v, v_kind, v_open, free, kinds):
-                        continue
-                    t = _trip(v_xyz[v], m_xyz, m_reach)
-                    if t < best or (t == best and v < best_v):
-                        best, best_v = t, v
+                t = _trip(v_xyz[v], m_xyz, m_reach)
+                if t < best or (t == best and v < best_v):
+                    best, best_v = t, v
         r += 1
     return best, best_v
 
@@ -216,31 +208,28 @@ def ranked(
     trips = [0.0 for _ in range(0)]
     idx = [0 for _ in range(0)]
     complete = True
+    cells = ring_buffer(nx, ny)
     r = 0
     while True:
         near = (r - 1) * size  # every point of ring r is at least this far from c
         if near > limit:
             break
-        if cx - r < 0 and cx + r >= nx and cy - r < 0 and cy + r >= ny:
+        in_ring = ring_cells(cx, cy, r, nx, ny, cells)
+        if in_ring < 0:
             break
         # Nothing farther out can be among the first `first`:
         if first > 0 and len(trips) >= first and near > _kth(trips, first):
             complete = False
             break
-        for gx in range(max(0, cx - r), min(nx - 1, cx + r) + 1):
-            step = 1 if (gx == cx - r or gx == cx + r) else 2 * r
-            for gy in range(cy - r, cy + r + 1, step):
-                if gy < 0 or gy >= ny:
+        for k in range(in_ring):
+            for p in range(start[cells[k]], start[cells[k] + 1]):
+                v = order[p]
+                if not _usable(v, v_kind, v_open, free, kinds):
                     continue
-                cell = gx * ny + gy
-                for p in range(start[cell], start[cell + 1]):
-                    v = order[p]
-                    if not _usable(v, v_kind, v_open, free, kinds):
-                        continue
-                    t = _trip(v_xyz[v], m_xyz, m_reach)
-                    if t < math.inf:
-                        trips.append(t)
-                        idx.append(v)
+                t = _trip(v_xyz[v], m_xyz, m_reach)
+                if t < math.inf:
+                    trips.append(t)
+                    idx.append(v)
         r += 1
     if len(trips) == 0:
         return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64), complete
